@@ -1,0 +1,138 @@
+"""Line reading that survives hostile bytes: capped record length, any line ending, bad encodings.
+
+Every parser reads through a :class:`LineReader`, so the caps and decoding rules live here once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+DEFAULT_MAX_RECORD_BYTES = 1 << 20
+_CHUNK = 1 << 16
+
+
+def _decoder_for(head: bytes) -> tuple[str, int]:
+    """Pick the codec from a byte-order mark; UTF-8 (with replacement) otherwise."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", len(codecs.BOM_UTF8)
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16", 0
+    return "utf-8", 0
+
+
+class StreamLineReader:
+    """Reads numbered text lines from a binary stream factory.
+
+    A line longer than ``max_record_bytes`` is cut there; the rest of it is skipped without being
+    held in memory, and a warning names the line.  ``\\r\\n``, ``\\n`` and lone ``\\r`` all end lines.
+    """
+
+    def __init__(
+        self,
+        open_stream: Callable[[], BinaryIO],
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+        warn: Callable[[str, int | None], None] | None = None,
+    ) -> None:
+        self._open = open_stream
+        self.max_record_bytes = max_record_bytes
+        self._warn = warn or (lambda message, line: None)
+        self.bytes_read = 0
+        self.lines_read = 0
+        self.decode_errors = 0
+
+    def _raw_lines(self, stream: BinaryIO) -> Iterator[bytes]:
+        cap = self.max_record_bytes
+        lineno = 0
+        while True:
+            raw = stream.readline(cap + 1)
+            if not raw:
+                return
+            lineno += 1
+            self.bytes_read += len(raw)
+            if len(raw) > cap and not raw.endswith(b"\n"):
+                skipped = 0
+                while True:
+                    rest = stream.readline(_CHUNK)
+                    if not rest:
+                        break
+                    skipped += len(rest)
+                    if rest.endswith(b"\n"):
+                        break
+                self.bytes_read += skipped
+                self._warn(
+                    f"line {lineno} longer than max_record_bytes={cap}: cut, {skipped + len(raw) - cap} bytes skipped",
+                    lineno,
+                )
+                raw = raw[:cap]
+            yield raw
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        with self._open() as stream:
+            head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+            encoding, skip = _decoder_for(head)
+            if encoding == "utf-16":
+                yield from self._utf16_lines(stream)
+                return
+            if skip:
+                stream.read(skip)
+            lineno = 0
+            for raw in self._raw_lines(stream):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.decode_errors += 1
+                    if self.decode_errors == 1:
+                        self._warn(f"line {lineno + 1}: invalid UTF-8, undecodable bytes replaced", lineno + 1)
+                    text = raw.decode("utf-8", "replace")
+                # A lone \r also ends a line (old Mac / pasted text); \r\n is the common case.
+                text = text.rstrip("\n")
+                if text.endswith("\r"):
+                    text = text[:-1]
+                parts = text.split("\r") if "\r" in text else (text,)
+                for part in parts:
+                    lineno += 1
+                    self.lines_read = lineno
+                    yield lineno, part
+
+    def _utf16_lines(self, stream: BinaryIO) -> Iterator[tuple[int, str]]:
+        wrapper = io.TextIOWrapper(stream, encoding="utf-16", errors="replace", newline=None)
+        for lineno, text in enumerate(wrapper, 1):
+            if len(text) > self.max_record_bytes:
+                self._warn(f"line {lineno} longer than max_record_bytes: cut", lineno)
+                text = text[: self.max_record_bytes]
+            self.lines_read = lineno
+            yield lineno, text.rstrip("\r\n")
+
+    def read_text(self, max_bytes: int | None = None) -> str:
+        """The whole text (documents: XML, JSON, conf), at most ``max_bytes`` of it."""
+        limit = max_bytes if max_bytes is not None else self.max_record_bytes * 16
+        with self._open() as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            self._warn(f"document larger than {limit} bytes: only the first {limit} read", None)
+            data = data[:limit]
+        self.bytes_read = len(data)
+        encoding, skip = _decoder_for(data[:4])
+        try:
+            return data[skip:].decode(encoding)
+        except UnicodeDecodeError:
+            self.decode_errors += 1
+            self._warn("invalid UTF-8, undecodable bytes replaced", None)
+            return data[skip:].decode(encoding, "replace")
+
+
+class StringLineReader:
+    """A reader over in-memory text: for tests and for pasted snippets."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        for lineno, line in enumerate(self._text.splitlines(), 1):
+            yield lineno, line
+
+    def read_text(self, max_bytes: int | None = None) -> str:
+        return self._text if max_bytes is None else self._text[:max_bytes]

@@ -1,0 +1,1 @@
+"""One module per source format; each registers a ParserSpec with parsers.registry."""

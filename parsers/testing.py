@@ -1,0 +1,17 @@
+"""Helpers for parser tests: run one registered format over text and get events and context."""
+
+from __future__ import annotations
+
+from analyzer.model import Event
+from analyzer.textio import StringLineReader
+from parsers import registry
+from parsers.base import ParseContext
+
+
+def parse_text(kind: str, text: str, path: str = "") -> tuple[list[Event], ParseContext]:
+    spec = registry.get(kind)
+    if spec is None:
+        raise KeyError(f"no parser registered for kind {kind!r}")
+    ctx = ParseContext(path=path or kind, member=path or kind, kind=kind)
+    events = list(spec.parse(StringLineReader(text), ctx))
+    return events, ctx
