@@ -42,6 +42,9 @@ class ParseContext:
     # Lines of a known format that no pattern classified (design: counted, shown in inventory).
     unclassified: int = 0
     records: int = 0
+    # Context the driver knows and a format lacks, e.g. ``year`` (int: the year the newest dated
+    # record of the bundle or the member's mtime falls in) for year-less syslog stamps.
+    hints: dict[str, Any] = field(default_factory=dict)
 
     def fact(self, key: str, value: Any, line: int | None = None, time_raw: str = "", **attrs: Any) -> None:
         self.facts.append(Fact(key=key, value=value, line=line, attrs=attrs, time_raw=time_raw))
