@@ -131,8 +131,7 @@ class StringLineReader:
         self._text = text
 
     def lines(self) -> Iterator[tuple[int, str]]:
-        for lineno, line in enumerate(self._text.splitlines(), 1):
-            yield lineno, line
+        yield from enumerate(self._text.splitlines(), 1)
 
     def read_text(self, max_bytes: int | None = None) -> str:
         return self._text if max_bytes is None else self._text[:max_bytes]

@@ -26,7 +26,7 @@ def test_every_parser_declares_samples():
 
 @pytest.mark.parametrize(("kind", "sample"), list(_all_samples()))
 def test_sample(kind, sample):
-    events, ctx = parse_text(kind, sample.text, path=sample.path)
+    events, _ctx = parse_text(kind, sample.text, path=sample.path)
     assert events, f"no event from {sample.text!r}"
     ev = events[0]
     assert ev.kind == sample.kind, (sample.text, ev.kind, ev.message)
