@@ -1,0 +1,277 @@
+"""Safe, capped extraction of untrusted archives into a private work directory.
+
+Member names are never used as file-system paths: every member is written to a numbered file in
+the work directory and keeps its name only as a string.  Links, devices and FIFOs are refused;
+sizes, member counts, compression ratios and nesting depth are capped (design §5).  A damaged
+archive yields what could be read plus a warning.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import shutil
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from analyzer.limits import Limits
+from analyzer.paths import UnsafePath, normalise_member_name
+
+_COPY_CHUNK = 1 << 20
+_RATIO_SLACK = 1 << 20  # small members may legitimately compress better than max_ratio
+
+
+class CapReached(Exception):
+    """A named cap stopped the work; the message says which and where."""
+
+
+@dataclass
+class Extracted:
+    """One regular file taken out of an archive (or a decompressed single-file stream)."""
+
+    name: str  # normalised member path inside its archive
+    file: Path
+    size: int
+    truncated: bool = False
+
+
+@dataclass
+class Budget:
+    """Totals shared by one whole bundle, across nested archives."""
+
+    limits: Limits
+    workdir: Path
+    total_bytes: int = 0
+    members: int = 0
+    counter: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def new_file(self) -> Path:
+        self.counter += 1
+        return self.workdir / f"m{self.counter:06d}"
+
+    def take_member(self, address: str) -> None:
+        self.members += 1
+        if self.members > self.limits.max_members:
+            raise CapReached(f"max_members={self.limits.max_members} reached at {address}: remaining members skipped")
+
+
+def sniff_container(head: bytes) -> str | None:
+    """The container format from magic bytes (never from the name)."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+class _CountingReader:
+    """Counts compressed bytes consumed, so decompressed output can be held to max_ratio."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.consumed = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.consumed += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def copy_capped(
+    src: BinaryIO,
+    dst_path: Path,
+    budget: Budget,
+    address: str,
+    compressed_so_far: Callable[[], int] | None = None,
+) -> tuple[int, bool]:
+    """Copy a stream to ``dst_path`` within the member, total and ratio caps.
+
+    Returns (bytes written, truncated).  Raises CapReached for the total cap (nothing more may be
+    extracted); member and ratio caps cut this member only, with a warning.
+    """
+    limits = budget.limits
+    written = 0
+    truncated = False
+    with open(dst_path, "wb") as dst:
+        while True:
+            chunk = src.read(_COPY_CHUNK)
+            if not chunk:
+                break
+            if written + len(chunk) > limits.max_member_bytes:
+                chunk = chunk[: limits.max_member_bytes - written]
+                budget.warnings.append(
+                    f"max_member_bytes={limits.max_member_bytes}: {address} cut after {limits.max_member_bytes} bytes"
+                )
+                truncated = True
+            if budget.total_bytes + len(chunk) > limits.max_total_bytes:
+                chunk = chunk[: max(0, limits.max_total_bytes - budget.total_bytes)]
+                dst.write(chunk)
+                written += len(chunk)
+                budget.total_bytes += len(chunk)
+                raise CapReached(
+                    f"max_total_bytes={limits.max_total_bytes} reached in {address}: it and the rest are not read"
+                )
+            dst.write(chunk)
+            written += len(chunk)
+            budget.total_bytes += len(chunk)
+            if truncated:
+                break
+            if compressed_so_far is not None:
+                consumed = max(compressed_so_far(), 1)
+                if written > consumed * limits.max_ratio + _RATIO_SLACK:
+                    budget.warnings.append(
+                        f"max_ratio={limits.max_ratio}: {address} expands more than {limits.max_ratio}x; cut"
+                    )
+                    truncated = True
+                    break
+    return written, truncated
+
+
+def _decompressor(kind: str, raw: BinaryIO) -> BinaryIO:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if kind == "bzip2":
+        return bz2.BZ2File(raw, mode="rb")  # type: ignore[return-value]
+    return lzma.LZMAFile(raw, mode="rb")  # type: ignore[return-value]
+
+
+_STREAM_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError, ValueError)
+
+
+def decompress_single(path: Path, kind: str, budget: Budget, address: str) -> Extracted:
+    """Decompress a .gz/.bz2/.xz stream (not a tar) to a new work file; damaged tails are salvaged."""
+    dst = budget.new_file()
+    with open(path, "rb") as fh:
+        counter = _CountingReader(fh)
+        stream = _decompressor(kind, counter)  # type: ignore[arg-type]
+        try:
+            size, truncated = copy_capped(stream, dst, budget, address, lambda: counter.consumed)
+        except _STREAM_ERRORS as exc:
+            budget.warnings.append(f"{address}: damaged {kind} stream ({_short(exc)}); the readable part is kept")
+            size, truncated = dst.stat().st_size, True
+    return Extracted(name="", file=dst, size=size, truncated=truncated)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def iter_tar(path: Path, compression: str | None, budget: Budget, address: str) -> Iterator[Extracted]:
+    """Stream a tar (optionally compressed) member by member; stop cleanly at damage."""
+    mode = "r|" + {"gzip": "gz", "bzip2": "bz2", "xz": "xz", None: ""}[compression]
+    with open(path, "rb") as fh:
+        counter = _CountingReader(fh)
+        try:
+            tar = tarfile.open(fileobj=counter, mode=mode)  # type: ignore[call-overload]
+        except _STREAM_ERRORS as exc:
+            budget.warnings.append(f"{address}: not a readable tar ({_short(exc)})")
+            return
+        try:
+            for info in tar:
+                member_address = f"{address}!/{info.name}"
+                try:
+                    name = normalise_member_name(info.name)
+                except UnsafePath as exc:
+                    budget.warnings.append(f"refused {member_address}: {exc}")
+                    continue
+                if info.isdir():
+                    continue
+                if info.issym() or info.islnk():
+                    budget.warnings.append(f"refused {member_address}: link to {info.linkname!r} not followed")
+                    continue
+                if not info.isfile():
+                    budget.warnings.append(f"refused {member_address}: not a regular file (device, FIFO or special)")
+                    continue
+                budget.take_member(member_address)
+                src = tar.extractfile(info)
+                if src is None:
+                    continue
+                dst = budget.new_file()
+                size, truncated = copy_capped(src, dst, budget, member_address, lambda: counter.consumed)
+                yield Extracted(name=name, file=dst, size=size, truncated=truncated)
+        except CapReached:
+            raise
+        except _STREAM_ERRORS as exc:
+            budget.warnings.append(f"{address}: archive damaged or truncated ({_short(exc)}); members read so far kept")
+        finally:
+            try:
+                tar.close()
+            except _STREAM_ERRORS:
+                pass
+
+
+def iter_zip(path: Path, budget: Budget, address: str) -> Iterator[Extracted]:
+    """Read a zip member by member; declared sizes and ratios are checked before reading."""
+    limits = budget.limits
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, *_STREAM_ERRORS) as exc:
+        budget.warnings.append(f"{address}: not a readable zip ({_short(exc)})")
+        return
+    with zf:
+        for info in zf.infolist():
+            member_address = f"{address}!/{info.filename}"
+            try:
+                name = normalise_member_name(info.filename)
+            except UnsafePath as exc:
+                budget.warnings.append(f"refused {member_address}: {exc}")
+                continue
+            if info.is_dir():
+                continue
+            mode = (info.external_attr >> 16) & 0o170000
+            if mode and mode != 0o100000:
+                budget.warnings.append(f"refused {member_address}: not a regular file (link or special)")
+                continue
+            budget.take_member(member_address)
+            if info.file_size > limits.max_total_bytes - budget.total_bytes:
+                raise CapReached(
+                    f"max_total_bytes={limits.max_total_bytes}: {member_address} declares {info.file_size} bytes; "
+                    "it and the rest are not read"
+                )
+            if info.compress_size and info.file_size > info.compress_size * limits.max_ratio + _RATIO_SLACK:
+                budget.warnings.append(
+                    f"max_ratio={limits.max_ratio}: {member_address} declares {info.file_size} bytes from "
+                    f"{info.compress_size}; skipped"
+                )
+                continue
+            dst = budget.new_file()
+            try:
+                with zf.open(info) as src:
+                    compressed = max(info.compress_size, 1)
+                    size, truncated = copy_capped(src, dst, budget, member_address, lambda c=compressed: c)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, *_STREAM_ERRORS) as exc:
+                budget.warnings.append(f"{member_address}: damaged member ({_short(exc)}); readable part kept")
+                size, truncated = dst.stat().st_size, True
+            yield Extracted(name=name, file=dst, size=size, truncated=truncated)
+
+
+def copy_file(path: Path, budget: Budget, address: str) -> Extracted:
+    """Copy a loose file into the work dir (the input may change or vanish while we read it)."""
+    dst = budget.new_file()
+    with open(path, "rb") as fh:
+        size, truncated = copy_capped(fh, dst, budget, address)
+    return Extracted(name=path.name, file=dst, size=size, truncated=truncated)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,407 @@
+"""Open any input without trusting it and yield its sources (design §1 "Bundle", §5).
+
+Inputs: tar (plain, gz, bz2, xz), zip, single compressed files, directories, or several loose
+files of one ticket.  Nested archives are opened to ``max_depth``.  Each source keeps its logical
+path (where it lived on the VM) and its member address (where it is in the input).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from analyzer.archive import (
+    Budget,
+    CapReached,
+    Extracted,
+    decompress_single,
+    iter_tar,
+    iter_zip,
+    remove_tree,
+    sniff_container,
+)
+from analyzer.limits import Limits
+from analyzer.paths import logical_path, rotation_of, untruncate
+from parsers import registry
+
+_HEAD_BYTES = 8192
+_COMPRESSED_SUFFIXES = (".gz", ".tgz", ".bz2", ".xz", ".txz", ".tbz2")
+
+
+class BundleError(Exception):
+    """No source of the input could be read (exit code 3)."""
+
+
+@dataclass
+class Source:
+    path: str  # logical path on the VM (rotation suffix kept; see ``group``)
+    member: str  # member address in the input
+    kind: str
+    bytes: int
+    file: Path
+    truncated: bool = False
+    group: str = ""  # logical path of the live file of its rotation set
+    age: tuple[int, int] = (0, 0)  # larger = older within the group
+    read_limit: int | None = None  # loose files larger than max_member_bytes are read up to here
+    also_in: list[str] = field(default_factory=list)  # member addresses of identical copies
+
+    def open(self) -> BinaryIO:
+        fh = open(self.file, "rb")
+        if self.read_limit is None:
+            return fh
+        with fh:
+            return io.BufferedReader(io.BytesIO(fh.read(self.read_limit)))  # type: ignore[arg-type]
+
+
+@dataclass
+class Bundle:
+    inputs: list[str]
+    sha256: str
+    layout: str
+    sources: list[Source]
+    warnings: list[str] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)  # member addresses of archive/dir roots
+    workdir: Path | None = None
+
+    def close(self) -> None:
+        if self.workdir is not None:
+            remove_tree(self.workdir)
+            self.workdir = None
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class _Found:
+    """A regular file found anywhere in the input, before kind detection."""
+
+    name: str  # path relative to its root (archive or folder)
+    address: str
+    file: Path
+    size: int
+    truncated: bool
+    root_prefix: str  # logical prefix for members of archives that lived on the VM (history zips)
+    root_id: int
+    loose: bool = False
+
+
+class _Walker:
+    def __init__(self, limits: Limits, workdir: Path) -> None:
+        self.limits = limits
+        self.budget = Budget(limits, workdir)
+        self.found: list[_Found] = []
+        self.roots: dict[int, dict[str, object]] = {}
+        self._next_root = 0
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.budget.warnings
+
+    def _root(self, address: str, kind: str) -> int:
+        self._next_root += 1
+        self.roots[self._next_root] = {"address": address, "kind": kind}
+        return self._next_root
+
+    def add_input(self, path: Path) -> None:
+        address = path.name or str(path)
+        try:
+            st = path.lstat()
+        except OSError as exc:
+            self.warnings.append(f"{path}: cannot be read ({exc.strerror or exc})")
+            return
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                st = path.stat()
+            except OSError:
+                self.warnings.append(f"{path}: broken link")
+                return
+        if stat.S_ISDIR(st.st_mode):
+            self._walk_dir(path, address)
+        elif stat.S_ISREG(st.st_mode):
+            root = self._root(address, "loose")
+            self._add_file(path, path.name, address, st.st_size, False, "", root, depth=0, loose=True)
+        else:
+            self.warnings.append(f"refused {path}: not a regular file or folder (device, FIFO or socket)")
+
+    def _walk_dir(self, top: Path, address: str) -> None:
+        root = self._root(address, "dir")
+        real_top = top.resolve()
+        stack = [(top, "")]
+        while stack:
+            folder, rel = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                self.warnings.append(f"{address}/{rel}: folder cannot be read ({exc.strerror or exc})")
+                continue
+            for entry in entries:
+                relpath = f"{rel}/{entry.name}" if rel else entry.name
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISLNK(st.st_mode):
+                        target = Path(entry.path).resolve()
+                        if not target.is_relative_to(real_top):
+                            self.warnings.append(f"refused {address}/{relpath}: link leaves the bundle")
+                            continue
+                        st = os.stat(entry.path)
+                except OSError as exc:
+                    self.warnings.append(f"{address}/{relpath}: cannot be read ({exc.strerror or exc})")
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    if not entry.is_symlink():
+                        stack.append((Path(entry.path), relpath))
+                elif stat.S_ISREG(st.st_mode):
+                    self._add_file(Path(entry.path), relpath, f"{address}/{relpath}", st.st_size, False, "", root, 0)
+                else:
+                    self.warnings.append(f"refused {address}/{relpath}: not a regular file (device, FIFO or socket)")
+
+    def _add_file(
+        self,
+        file: Path,
+        name: str,
+        address: str,
+        size: int,
+        truncated: bool,
+        root_prefix: str,
+        root: int,
+        depth: int,
+        loose: bool = False,
+    ) -> None:
+        try:
+            with open(file, "rb") as fh:
+                head = fh.read(512)
+        except OSError as exc:
+            self.warnings.append(f"{address}: cannot be read ({exc.strerror or exc})")
+            return
+        container = sniff_container(head)
+        if container is None:
+            self.budget.take_member(address)
+            self.found.append(_Found(name, address, file, size, truncated, root_prefix, root, loose))
+            return
+        if depth >= self.limits.max_depth:
+            self.warnings.append(f"max_depth={self.limits.max_depth}: {address} not opened (nested too deep)")
+            return
+        self._open_container(file, container, name, address, root_prefix, root, depth + 1)
+
+    def _open_container(
+        self, file: Path, container: str, name: str, address: str, root_prefix: str, root: int, depth: int
+    ) -> None:
+        # An archive that lived on the VM (history/*.zip) keeps its place; a ticket attachment
+        # (logs.zip, case.tar.gz) starts a new root.
+        vm_path = logical_path(root_prefix + name) if name else ""
+        nested_prefix = ""
+        if vm_path.startswith(("var/", "etc/")):
+            nested_prefix = _strip_archive_suffix(vm_path) + "/"
+        if container in ("gzip", "bzip2", "xz"):
+            single = decompress_single(file, container, self.budget, address)
+            with open(single.file, "rb") as fh:
+                inner = sniff_container(fh.read(512))
+            if inner == "tar":
+                self._iter_members(iter_tar(single.file, None, self.budget, address), address, nested_prefix, depth)
+                return
+            if inner is not None and inner != container:
+                self._add_file(
+                    single.file,
+                    _strip_archive_suffix(name),
+                    address,
+                    single.size,
+                    single.truncated,
+                    root_prefix,
+                    root,
+                    depth,
+                )
+                return
+            self.budget.take_member(address)
+            self.found.append(
+                _Found(
+                    _strip_archive_suffix(name), address, single.file, single.size, single.truncated, root_prefix, root
+                )
+            )
+        elif container == "zip":
+            self._iter_members(iter_zip(file, self.budget, address), address, nested_prefix, depth)
+        elif container == "tar":
+            self._iter_members(iter_tar(file, None, self.budget, address), address, nested_prefix, depth)
+
+    def _iter_members(self, members: Iterable[Extracted], address: str, prefix: str, depth: int) -> None:
+        root = self._root(address, "archive")
+        for ex in members:
+            self._add_file(ex.file, ex.name, f"{address}!/{ex.name}", ex.size, ex.truncated, prefix, root, depth)
+
+
+def _strip_archive_suffix(name: str) -> str:
+    lower = name.lower()
+    for suffix in (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".txz", ".tbz2", ".zip", ".tar", *_COMPRESSED_SUFFIXES):
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_sha256(path: Path) -> str:
+    """sha256 of a file, or of a folder's sorted (relpath, sha256) list (design §6)."""
+    if path.is_dir():
+        rows = []
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = Path(dirpath) / fn
+                try:
+                    if full.is_file() and not full.is_symlink():
+                        rows.append(f"{full.relative_to(path).as_posix()}\t{_sha256_file(full)}\n")
+                except OSError:
+                    continue
+        return hashlib.sha256("".join(sorted(rows)).encode()).hexdigest()
+    return _sha256_file(path)
+
+
+def _bundle_sha(inputs: list[Path]) -> str:
+    if len(inputs) == 1:
+        try:
+            return input_sha256(inputs[0])
+        except OSError:
+            return ""
+    rows = []
+    for p in inputs:
+        try:
+            rows.append(f"{p.name}\t{input_sha256(p)}\n")
+        except OSError:
+            continue
+    return hashlib.sha256("".join(sorted(rows)).encode()).hexdigest()
+
+
+def _head_text(file: Path) -> tuple[str, bool]:
+    with open(file, "rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", "replace"), False
+    binary = head.count(b"\x00") > 0 or (len(head) > 0 and _non_text_ratio(head) > 0.3)
+    return head.decode("utf-8", "replace"), binary
+
+
+def _non_text_ratio(head: bytes) -> float:
+    bad = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return bad / len(head)
+
+
+def _layout(found: list[_Found], paths: list[str], roots: dict[int, dict[str, object]]) -> str:
+    layouts: set[str] = set()
+    names = [f.name for f in found]
+    if any(n.rsplit("/", 1)[-1] == "results.txt" for n in names) and any(
+        n.startswith("truncated_") or n.startswith("var/") for n in names
+    ):
+        layouts.add("agent-logcollector")
+    if any("sos_commands/" in n or n.startswith("sos_commands") for n in names):
+        layouts.add("sosreport")
+    if any("diskinspect" in n.lower() for n in names) or any(
+        str(r["address"]).lower().find("diskinspect") >= 0 for r in roots.values()
+    ):
+        layouts.add("diskinspect")
+    if not layouts and any(p.startswith(("var/log/", "var/lib/waagent/", "etc/")) for p in paths):
+        layouts.add("tar-root")
+    if any("/" not in p for p in paths):
+        if layouts:
+            layouts.add("mixed")
+        else:
+            layouts.add("flat")
+    if len(layouts) > 1:
+        return "mixed"
+    return layouts.pop() if layouts else "flat"
+
+
+def _drop_identical_copies(sources: list[Source]) -> list[Source]:
+    """The same file reached twice (a tree and a zip of it in one ticket) is read once."""
+    by_key: dict[tuple[str, int], list[Source]] = {}
+    for s in sources:
+        by_key.setdefault((s.path, s.bytes), []).append(s)
+    kept: list[Source] = []
+    for group in by_key.values():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        seen: dict[str, Source] = {}
+        for s in sorted(group, key=lambda x: x.member):
+            digest = _sha256_file(s.file)
+            if digest in seen:
+                seen[digest].also_in.append(s.member)
+            else:
+                seen[digest] = s
+                kept.append(s)
+    return kept
+
+
+def open_bundle(inputs: Iterable[str | Path], limits: Limits | None = None) -> Bundle:
+    """Open the inputs as one bundle.  Raises BundleError when not one source could be read."""
+    limits = limits or Limits()
+    paths = [Path(p) for p in inputs]
+    workdir = Path(tempfile.mkdtemp(prefix="snapdiag-"))
+    walker = _Walker(limits, workdir)
+    try:
+        for p in paths:
+            walker.add_input(p)
+    except CapReached as exc:
+        walker.warnings.append(str(exc))
+    except BaseException:
+        remove_tree(workdir)
+        raise
+
+    sources: list[Source] = []
+    for f in walker.found:
+        name, truncated_member = untruncate(f.name)
+        vm_path = logical_path(f.root_prefix + name) if f.root_prefix else logical_path(name)
+        rot = rotation_of(vm_path)
+        head, binary = _head_text(f.file)
+        kind = "binary" if binary else registry.detect_kind(rot.group, head)
+        if binary:
+            walker.warnings.append(f"{f.address}: binary content, not parsed")
+        read_limit = limits.max_member_bytes if f.loose and f.size > limits.max_member_bytes else None
+        if read_limit is not None:
+            walker.warnings.append(f"max_member_bytes={limits.max_member_bytes}: {f.address} read only up to the cap")
+        sources.append(
+            Source(
+                path=vm_path,
+                member=f.address,
+                kind=kind,
+                bytes=min(f.size, read_limit) if read_limit else f.size,
+                file=f.file,
+                truncated=f.truncated or truncated_member or read_limit is not None,
+                group=rot.group,
+                age=rot.age,
+                read_limit=read_limit,
+            )
+        )
+    sources = _drop_identical_copies(sources)
+    # Oldest first within a rotation set, sets in path order: the timeline reads in this order.
+    sources.sort(key=lambda s: (s.group, -s.age[0], -s.age[1], s.member))
+    layout = _layout(walker.found, [s.path for s in sources], walker.roots)
+    bundle = Bundle(
+        inputs=[str(p) for p in paths],
+        sha256=_bundle_sha(paths),
+        layout=layout,
+        sources=sources,
+        warnings=walker.warnings,
+        roots=[str(r["address"]) for r in walker.roots.values()],
+        workdir=workdir,
+    )
+    if not any(s.kind != "binary" and s.bytes > 0 for s in sources):
+        reason = "; ".join(walker.warnings[:3]) or "no readable file in it"
+        bundle.close()
+        raise BundleError(f"no readable source in {', '.join(map(str, paths))}: {reason}")
+    return bundle

@@ -1,0 +1,165 @@
+"""Command line (design §2).  Every error is one line on stderr and a documented exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analyzer import __version__
+from analyzer.bundle import BundleError
+from analyzer.limits import LimitError, Limits
+from analyzer.timezone import TimeZoneError, TimeZoneInfo, parse_tz_option
+
+EXIT_OK = 0
+EXIT_EXPECTATION = 1
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+EXIT_BATCH_PARTIAL = 4
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class Fail(Exception):
+    """A one-line failure with its exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _limits(items: tuple[str, ...]) -> Limits:
+    try:
+        return Limits.parse(items)
+    except LimitError as exc:
+        raise Fail(str(exc), EXIT_USAGE) from exc
+
+
+def _tz(value: str | None) -> TimeZoneInfo | None:
+    if not value:
+        return None
+    try:
+        return parse_tz_option(value)
+    except TimeZoneError as exc:
+        raise Fail(str(exc), EXIT_USAGE) from exc
+
+
+def _check_inputs(inputs: tuple[str, ...]) -> list[Path]:
+    """Validated here rather than by click so that a missing path is exit 3 with one line."""
+    paths = [Path(p) for p in inputs]
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise Fail(f"input not found: {', '.join(missing)}", EXIT_UNREADABLE)
+    return paths
+
+
+def _guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
+    """Map failures to exit codes; never show a traceback (SNAPDIAG_DEBUG=1 shows it)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = fn(*args, **kwargs) or EXIT_OK
+        except Fail as exc:
+            click.echo(f"snapdiag: {exc}", err=True)
+            code = exc.code
+        except BundleError as exc:
+            click.echo(f"snapdiag: {exc}", err=True)
+            code = EXIT_UNREADABLE
+        except KeyboardInterrupt:
+            click.echo("snapdiag: interrupted", err=True)
+            code = EXIT_INTERRUPTED
+        except Exception as exc:
+            if os.environ.get("SNAPDIAG_DEBUG"):
+                raise
+            first = (str(exc).splitlines() or [""])[0][:300]
+            click.echo(
+                f"snapdiag: internal error: {type(exc).__name__}: {first} (set SNAPDIAG_DEBUG=1 for details)", err=True
+            )
+            code = EXIT_INTERNAL
+        sys.exit(code)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="snapdiag")
+def main() -> None:
+    """Explain, with evidence, why Azure Backup of a Linux VM failed, from a log bundle."""
+
+
+limit_option = click.option(
+    "--limit",
+    "limit",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help=f"raise or lower a safety cap ({', '.join(Limits.names())})",
+)
+quiet_option = click.option("--quiet", is_flag=True, help="no progress output")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "html_out", type=click.Path(dir_okay=False), help="write the HTML report here")
+@click.option("--json", "json_out", help="write the JSON report to PATH, or - for stdout")
+@click.option("--lang", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True)
+@click.option("--tz", "tz", metavar="ZONE", help="VM time zone: +08:00 or Asia/Shanghai (overrides inference)")
+@limit_option
+@quiet_option
+@_guarded
+def analyze(
+    inputs: tuple[str, ...],
+    html_out: str | None,
+    json_out: str | None,
+    lang: str,
+    tz: str | None,
+    limit: tuple[str, ...],
+    quiet: bool,
+) -> int:
+    """Analyse one bundle (several INPUTS = loose files of one ticket)."""
+    from analyzer.commands.analyze import run_analyze
+
+    return run_analyze(_check_inputs(inputs), _limits(limit), _tz(tz), html_out, json_out, lang, quiet)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@click.option("--around", metavar="T", help="centre of the window (ISO time with offset)")
+@click.option("--window", default="30m", show_default=True, help="half-width around --around: 30m, 2h, 1d")
+@click.option("--kind", "kinds", multiple=True, help="only these event kinds")
+@click.option("--level", "levels", multiple=True, help="only these levels")
+@click.option("--tz", "tz", metavar="ZONE")
+@limit_option
+@quiet_option
+@_guarded
+def timeline(
+    inputs: tuple[str, ...],
+    fmt: str,
+    around: str | None,
+    window: str,
+    kinds: tuple[str, ...],
+    levels: tuple[str, ...],
+    tz: str | None,
+    limit: tuple[str, ...],
+    quiet: bool,
+) -> int:
+    """Print the merged events of a bundle in UTC."""
+    from analyzer.commands.timeline import run_timeline
+
+    return run_timeline(_check_inputs(inputs), _limits(limit), _tz(tz), fmt, around, window, kinds, levels)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True)
+@_guarded
+def causes(lang: str) -> int:
+    """List the catalogue of causes with their remedies."""
+    from analyzer.commands.causes import run_causes
+
+    return run_causes(lang)

@@ -1,0 +1,122 @@
+"""`snapdiag timeline`: the merged events in UTC as a table, CSV or JSON lines (design §3)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from analyzer.limits import Limits
+from analyzer.pipeline import analyse
+from analyzer.redact import Redactor
+from analyzer.timeline import COLUMNS, Timeline, format_time, utc_of
+from analyzer.timezone import TimeZoneInfo
+
+_WINDOW = re.compile(r"^(\d+)\s*([smhd])$")
+_CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def parse_window(text: str) -> timedelta:
+    from analyzer.cli import EXIT_USAGE, Fail
+
+    m = _WINDOW.match(text.strip())
+    if not m:
+        raise Fail(f"--window needs a duration like 30m, 2h or 1d, got {text!r}", EXIT_USAGE)
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
+    return timedelta(**{unit: int(m.group(1))})
+
+
+def parse_instant(text: str, option: str) -> datetime:
+    """An ISO time that must carry an offset (Z or +08:00); returned as naive UTC."""
+    from analyzer.cli import EXIT_USAGE, Fail
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError as exc:
+        raise Fail(
+            f"{option} needs an ISO time with an offset, e.g. 2024-05-01T10:00:00Z, got {text!r}", EXIT_USAGE
+        ) from exc
+    if when.tzinfo is None:
+        raise Fail(f"{option} must carry an offset (Z or +08:00): {text!r}", EXIT_USAGE)
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
+def _rows(tl: Timeline, redactor: Redactor) -> Iterator[dict[str, Any]]:
+    kept = zip(tl.events, tl.times, tl.bases, tl.also_in, strict=True)
+    routine = ((ev, *utc_of(ev, tl.time_zone), []) for ev in tl.routine)
+    merged = sorted(
+        [*kept, *routine],
+        key=lambda r: (r[1] is None, r[1] or datetime.min, r[0].source_index, r[0].line),
+    )
+    for ev, when, basis, also in merged:
+        yield {
+            "time": format_time(when),
+            "time_raw": ev.time_raw,
+            "time_basis": basis,
+            "source": ev.source,
+            "member": redactor(ev.member),
+            "line": ev.line,
+            "parser": ev.parser,
+            "component": ev.component,
+            "level": ev.level,
+            "kind": ev.kind.value,
+            "handler": ev.handler,
+            "handler_version": ev.handler_version,
+            "message": redactor(ev.message),
+            "attrs": redactor.deep(ev.attrs),
+            "also_in": list(also),
+            "_when": when,
+        }
+
+
+def neutralise_csv(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_CSV_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def run_timeline(
+    inputs: list[Path],
+    limits: Limits,
+    tz: TimeZoneInfo | None,
+    fmt: str,
+    around: str | None,
+    window: str,
+    kinds: tuple[str, ...],
+    levels: tuple[str, ...],
+) -> int:
+    centre = parse_instant(around, "--around") if around else None
+    half = parse_window(window)
+    wanted_levels = {lv.upper() for lv in levels}
+    redactor = Redactor()
+    out = sys.stdout
+    with analyse(inputs, limits, tz) as analysis:
+        writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore") if fmt == "csv" else None
+        if writer is not None:
+            writer.writeheader()
+        for row in _rows(analysis.timeline, redactor):
+            when = row.pop("_when")
+            if centre is not None and (when is None or abs(when - centre) > half):
+                continue
+            if kinds and row["kind"] not in kinds:
+                continue
+            if wanted_levels and (row["level"] or "") not in wanted_levels:
+                continue
+            if fmt == "jsonl":
+                out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            elif writer is not None:
+                row["attrs"] = json.dumps(row["attrs"], ensure_ascii=False, default=str, sort_keys=True)
+                row["also_in"] = json.dumps(row["also_in"])
+                writer.writerow({k: neutralise_csv(v) for k, v in row.items()})
+            else:
+                first_line = (row["message"] or "").split("\n", 1)[0]
+                out.write(
+                    f"{row['time'] or '-':27} {row['level'] or '-':7} {row['kind']:20} "
+                    f"{row['source']}:{row['line']}  {first_line}\n"
+                )
+    return 0

@@ -1,0 +1,91 @@
+"""Run every source of a bundle through its parser, keeping provenance on every event and fact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from analyzer.bundle import Bundle, Source
+from analyzer.limits import Limits
+from analyzer.model import Event, Fact
+from analyzer.textio import StreamLineReader
+from parsers import registry
+from parsers.base import ParseContext
+
+# Parse documents and agent logs before year-less system logs so the latter get a year hint.
+_LATE_KINDS = ("syslog", "journal", "dmesg", "text")
+
+
+@dataclass
+class SourceStats:
+    source: Source
+    parser: str
+    lines: int = 0
+    records: int = 0
+    unclassified: int = 0
+    events: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParseOutput:
+    facts: list[Fact] = field(default_factory=list)
+    stats: list[SourceStats] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    newest_year: int | None = None
+
+
+def _order(sources: list[Source]) -> list[tuple[int, Source]]:
+    indexed = list(enumerate(sources))
+    return sorted(indexed, key=lambda p: (p[1].kind in _LATE_KINDS, p[0]))
+
+
+def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Event]:
+    """Yield every event of every source; facts, stats and warnings are collected in ``out``.
+
+    A parser that fails on a source degrades that source only: the error becomes a warning and
+    the events read before it are kept.
+    """
+    for index, source in _order(bundle.sources):
+        if source.kind == "binary" or source.bytes == 0:
+            out.stats.append(SourceStats(source, parser=""))
+            continue
+        spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
+        stats = SourceStats(source, parser=spec.name if spec else "")
+        out.stats.append(stats)
+        if spec is None:
+            continue
+
+        def warn(message: str, line: int | None, _stats: SourceStats = stats, _src: Source = source) -> None:
+            _stats.warnings.append(f"{_src.member}: {message}")
+
+        reader = StreamLineReader(source.open, limits.max_record_bytes, warn)
+        hints = {"year": out.newest_year} if out.newest_year else {}
+        ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
+        try:
+            for event in spec.parse(reader, ctx):
+                event.source = source.path
+                event.member = source.member
+                event.parser = spec.name
+                event.source_index = index
+                stats.events += 1
+                if event.wall is not None and (out.newest_year is None or event.wall.year > out.newest_year):
+                    if event.wall.year <= 9998:
+                        out.newest_year = event.wall.year
+                yield event
+        except Exception as exc:  # a parser bug or a hostile file degrades one source only  # noqa: BLE001
+            stats.warnings.append(
+                f"{source.member}: parser {spec.name} stopped at line {reader.lines_read}: {type(exc).__name__}: {exc}"
+            )
+        stats.lines = reader.lines_read
+        stats.records = ctx.records
+        stats.unclassified = ctx.unclassified
+        stats.warnings.extend(
+            f"{source.member}: line {w.line}: {w.message}" if w.line else f"{source.member}: {w.message}"
+            for w in ctx.warnings
+        )
+        for fact in ctx.facts:
+            fact.source = source.path
+            fact.member = source.member
+            fact.parser = spec.name
+            out.facts.append(fact)

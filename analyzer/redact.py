@@ -1,0 +1,122 @@
+"""Redaction applied to every text that leaves the process (design §5).
+
+Secrets are replaced by stand-ins derived from a keyed HMAC: the same secret gives the same
+stand-in within one run or batch (the key is shared), so evidence stays comparable while the
+secret itself never appears.  Storage host names keep their DNS suffix because the suffix is
+evidence (which cloud, which path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+
+_SAS_KEYS = (
+    "sig",
+    "se",
+    "st",
+    "sv",
+    "sp",
+    "sr",
+    "ss",
+    "srt",
+    "spr",
+    "sip",
+    "skoid",
+    "sktid",
+    "skt",
+    "ske",
+    "sks",
+    "skv",
+    "sdd",
+    "saoid",
+    "suoid",
+    "scid",
+    "rscc",
+    "rscd",
+    "rsce",
+    "rscl",
+    "rsct",
+)
+_SAS_PARAM = re.compile(r"(?i)(?<=[?&;])(" + "|".join(_SAS_KEYS) + r")=([^&\s\"'<>]+)")
+_STORAGE_HOST = re.compile(
+    r"(?i)(?<![\w.-])([a-z0-9][a-z0-9-]{1,62})(\.(?:blob|table|queue|file|dfs)\.(?:core\.windows\.net|core\.chinacloudapi\.cn|"
+    r"core\.usgovcloudapi\.net|core\.cloudapi\.de|storage\.azure\.net))"
+)
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.S)
+_SETTINGS_VALUE = re.compile(
+    r"(?i)([\"']?(?:protectedSettings|publicSettings|protected_settings|public_settings)[\"']?\s*[:=]\s*)"
+    r"(\"(?:[^\"\\]|\\.)*\"|'[^']*'|\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|[^\s,;<]+)"
+)
+_XML_SECRET = re.compile(
+    r"(?is)(<(?:[\w-]+:)?(UserPassword|CustomData|Password|ProtectedSettings|PublicSettings|UserData)\b[^>]*>)"
+    r"(.*?)(</(?:[\w-]+:)?\2\s*>)"
+)
+_ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)([^;\s\"'<]+)")
+_PROXY_CRED = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@]+):([^@/\s]+)@")
+_PASSWORD_KV = re.compile(
+    r"(?i)([\"']?(?:password|passwd|pwd|secret|client_secret)[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
+)
+
+
+class Redactor:
+    """Replaces secrets in text; one instance (one key) per run or batch."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key or os.urandom(32)
+
+    def stand_in(self, kind: str, secret: str, length: int = 6) -> str:
+        digest = hmac.new(self.key, f"{kind}\0{secret}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+        return f"<{kind}-{digest[:length]}>"
+
+    def _sub(self, pattern: re.Pattern[str], text: str, fn: Callable[[re.Match[str]], str]) -> str:
+        return pattern.sub(fn, text)
+
+    def __call__(self, text: str | None) -> str | None:
+        if not text:
+            return text
+        out = text
+        if "-----BEGIN" in out:
+            out = self._sub(
+                _PEM_BLOCK, out, lambda m: f"-----BEGIN {m.group(1)}----- {self.stand_in('pem', m.group(0))}"
+            )
+        if "<" in out:
+            out = self._sub(
+                _XML_SECRET, out, lambda m: f"{m.group(1)}{self.stand_in(m.group(2).lower(), m.group(3))}{m.group(4)}"
+            )
+        lower = out.lower()
+        if "settings" in lower:
+            out = self._sub(_SETTINGS_VALUE, out, self._settings_value)
+        if "=" in out:
+            out = self._sub(_SAS_PARAM, out, lambda m: f"{m.group(1)}={self.stand_in(m.group(1).lower(), m.group(2))}")
+            if "accountkey=" in lower:
+                out = self._sub(_ACCOUNT_KEY, out, lambda m: m.group(1) + self.stand_in("key", m.group(2)))
+        if "@" in out:
+            out = self._sub(
+                _PROXY_CRED,
+                out,
+                lambda m: f"{m.group(1)}://{self.stand_in('user', m.group(2), 4)}:{self.stand_in('pass', m.group(3))}@",
+            )
+        if any(w in lower for w in ("password", "passwd", "pwd", "secret")):
+            out = self._sub(_PASSWORD_KV, out, lambda m: m.group(1) + self.stand_in("password", m.group(2)))
+        if ".core." in lower or "storage.azure.net" in lower:
+            out = self._sub(_STORAGE_HOST, out, lambda m: self.stand_in("acct", m.group(1).lower(), 4) + m.group(2))
+        return out
+
+    def _settings_value(self, m: re.Match[str]) -> str:
+        value = m.group(2)
+        stand_in = self.stand_in("settings", value)
+        return m.group(1) + (f'"{stand_in}"' if value.startswith('"') else stand_in)
+
+    def deep(self, value: object) -> object:
+        """Redact every string inside a JSON-like structure (dict keys included)."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self(k) if isinstance(k, str) else k: self.deep(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.deep(v) for v in value]
+        return value

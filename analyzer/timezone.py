@@ -1,0 +1,147 @@
+"""The VM's UTC offset, inferred per bundle from paired evidence (design §3)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analyzer.model import Clock, Event, Fact
+
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+_MAX_OFFSET = timedelta(hours=14)
+_PAIRABLE_PARSERS = ("waagent_log", "command_execution_log", "syslog", "journal")
+
+
+class TimeZoneError(ValueError):
+    """A --tz value that is neither an offset nor a known zone name."""
+
+
+@dataclass
+class TimeZoneInfo:
+    offset: timedelta | None  # None: a named zone (DST-aware) is used instead
+    basis: str  # "tz-option" | "clock-pair" | "syslog-offset" | "zone-file" | "paired-records" | "assumed-utc"
+    evidence: list[str] = field(default_factory=list)
+    zone: ZoneInfo | None = None
+
+    @property
+    def assumed(self) -> bool:
+        return self.basis == "assumed-utc"
+
+    def offset_text(self) -> str:
+        if self.zone is not None:
+            return self.zone.key
+        return format_offset(self.offset or timedelta(0))
+
+    def to_utc(self, wall: datetime) -> datetime:
+        if self.zone is not None:
+            try:
+                return wall.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
+            except (OverflowError, ValueError):
+                return wall
+        try:
+            return wall - (self.offset or timedelta(0))
+        except OverflowError:
+            return wall
+
+
+def format_offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_offset(text: str) -> timedelta | None:
+    m = _OFFSET.match(text.strip())
+    if not m:
+        return None
+    delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+    return -delta if m.group(1) == "-" else delta
+
+
+def parse_tz_option(text: str) -> TimeZoneInfo:
+    if text.upper() in ("Z", "UTC"):
+        return TimeZoneInfo(timedelta(0), "tz-option", [f"--tz {text}"])
+    delta = parse_offset(text)
+    if delta is not None:
+        if abs(delta) > _MAX_OFFSET:
+            raise TimeZoneError(f"--tz offset out of range: {text}")
+        return TimeZoneInfo(delta, "tz-option", [f"--tz {text}"])
+    try:
+        return TimeZoneInfo(None, "tz-option", [f"--tz {text}"], zone=ZoneInfo(text))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise TimeZoneError(
+            f"--tz needs an offset like +08:00 or a zone name like Asia/Shanghai, got {text!r}"
+        ) from exc
+
+
+def _round_quarter(delta: timedelta) -> timedelta:
+    minutes = round(delta.total_seconds() / 900) * 15
+    return timedelta(minutes=minutes)
+
+
+def infer(facts: list[Fact], events: list[Event]) -> TimeZoneInfo:
+    """Strongest evidence first: a zone name, explicit offsets, date/date -u pairs, paired records."""
+    for fact in facts:
+        if fact.key == "time_zone.name" and isinstance(fact.value, str):
+            try:
+                zone = ZoneInfo(fact.value)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return TimeZoneInfo(None, "zone-file", [f"{fact.member}: time zone {fact.value}"], zone=zone)
+    offsets: Counter[timedelta] = Counter()
+    evidence: dict[timedelta, list[str]] = {}
+    for fact in facts:
+        delta = None
+        if fact.key == "clock.offset" and isinstance(fact.value, str):
+            delta = parse_offset(fact.value)
+        elif fact.key == "clock.pair":
+            utc, local = fact.attrs.get("utc"), fact.attrs.get("local")
+            if isinstance(utc, datetime) and isinstance(local, datetime):
+                delta = _round_quarter(local - utc)
+        if delta is not None and abs(delta) <= _MAX_OFFSET:
+            offsets[delta] += 1
+            where = f"{fact.member}:{fact.line}" if fact.line else fact.member
+            evidence.setdefault(delta, []).append(f"{where}: {fact.key} {fact.value!s}"[:200])
+    if offsets:
+        delta, _ = offsets.most_common(1)[0]
+        return TimeZoneInfo(delta, "clock-pair", evidence[delta][:5])
+    paired = _paired_records(events)
+    if paired is not None:
+        return paired
+    return TimeZoneInfo(timedelta(0), "assumed-utc", ["no paired evidence: local times assumed to be UTC"])
+
+
+def _paired_records(events: list[Event]) -> TimeZoneInfo | None:
+    """The same record written once in UTC and once in local time (e.g. waagent.log and syslog)."""
+    utc_once: dict[str, Event | None] = {}
+    local_once: dict[str, Event | None] = {}
+    for ev in events:
+        if ev.wall is None or ev.parser not in _PAIRABLE_PARSERS or len(ev.message) < 20:
+            continue
+        table = utc_once if ev.clock == Clock.UTC else local_once if ev.clock == Clock.LOCAL else None
+        if table is None:
+            continue
+        key = ev.message[:300]
+        table[key] = None if key in table else ev
+    votes: Counter[timedelta] = Counter()
+    examples: dict[timedelta, list[str]] = {}
+    for key, local_ev in local_once.items():
+        utc_ev = utc_once.get(key)
+        if local_ev is None or utc_ev is None or local_ev.member == utc_ev.member:
+            continue
+        assert local_ev.wall is not None and utc_ev.wall is not None
+        delta = _round_quarter(local_ev.wall - utc_ev.wall)
+        if abs(delta) <= _MAX_OFFSET:
+            votes[delta] += 1
+            local_at = f"{local_ev.member}:{local_ev.line} {local_ev.time_raw}"
+            examples.setdefault(delta, []).append(f"{local_at} = {utc_ev.member}:{utc_ev.line} {utc_ev.time_raw}")
+    if not votes:
+        return None
+    delta, count = votes.most_common(1)[0]
+    if count < 2 and len(votes) > 1:
+        return None
+    return TimeZoneInfo(delta, "paired-records", examples[delta][:5])
