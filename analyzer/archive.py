@@ -9,7 +9,6 @@ archive yields what could be read plus a warning.
 from __future__ import annotations
 
 import bz2
-import gzip
 import lzma
 import shutil
 import tarfile
@@ -18,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from analyzer.limits import Limits
 from analyzer.paths import UnsafePath, normalise_member_name
@@ -146,12 +145,79 @@ def copy_capped(
     return written, truncated
 
 
-def _decompressor(kind: str, raw: BinaryIO) -> BinaryIO:
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    if kind == "bzip2":
-        return bz2.BZ2File(raw, mode="rb")  # type: ignore[return-value]
-    return lzma.LZMAFile(raw, mode="rb")  # type: ignore[return-value]
+class _Decompressed:
+    """A read()-able decompressed view that gives out every byte decoded before damage.
+
+    The stdlib file objects raise on a truncated stream and drop the output of that read call;
+    driving the decompressor objects directly salvages the readable part exactly, and
+    ``max_length`` keeps one call from expanding a bomb in memory.  Concatenated members
+    (``cat a.gz b.gz``) are followed.
+    """
+
+    _RAW_CHUNK = 1 << 16
+
+    def __init__(self, kind: str, raw: _CountingReader) -> None:
+        self.kind = kind
+        self.raw = raw
+        self._dec = self._new()
+        self._pending = b""  # compressed bytes not yet given to the decompressor
+        self.damaged: str | None = None
+        self._done = False
+
+    def _new(self) -> Any:
+        if self.kind == "gzip":
+            return zlib.decompressobj(wbits=47)
+        if self.kind == "bzip2":
+            return bz2.BZ2Decompressor()
+        return lzma.LZMADecompressor()
+
+    def _input(self) -> bytes | None:
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return data
+        data = self.raw.read(self._RAW_CHUNK)
+        return data or None
+
+    def _next_member(self) -> bool:
+        rest = self._dec.unused_data
+        if not rest.strip(b"\0"):
+            return False
+        self._dec = self._new()
+        self._pending = rest
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        want = _COPY_CHUNK if n is None or n < 0 else n
+        try:
+            while not self._done:
+                if self._dec.eof and not self._next_member():
+                    self._done = True
+                    break
+                if self.kind == "gzip":
+                    data = self._input() if not self._dec.unconsumed_tail else self._dec.unconsumed_tail
+                    if data is None:
+                        self._finish()
+                        break
+                    out = self._dec.decompress(data, want)
+                elif self._dec.needs_input:
+                    data = self._input()
+                    if data is None:
+                        self._finish()
+                        break
+                    out = self._dec.decompress(data, want)
+                else:
+                    out = self._dec.decompress(b"", want)
+                if out:
+                    return out
+        except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
+            self.damaged = _short(exc)
+            self._done = True
+        return b""
+
+    def _finish(self) -> None:
+        if not self._dec.eof:
+            self.damaged = "stream ended before its end marker"
+        self._done = True
 
 
 _STREAM_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError, tarfile.TarError, ValueError)
@@ -162,12 +228,11 @@ def decompress_single(path: Path, kind: str, budget: Budget, address: str) -> Ex
     dst = budget.new_file()
     with open(path, "rb") as fh:
         counter = _CountingReader(fh)
-        stream = _decompressor(kind, counter)  # type: ignore[arg-type]
-        try:
-            size, truncated = copy_capped(stream, dst, budget, address, lambda: counter.consumed)
-        except _STREAM_ERRORS as exc:
-            budget.warnings.append(f"{address}: damaged {kind} stream ({_short(exc)}); the readable part is kept")
-            size, truncated = dst.stat().st_size, True
+        stream = _Decompressed(kind, counter)
+        size, truncated = copy_capped(stream, dst, budget, address, lambda: counter.consumed)  # type: ignore[arg-type]
+    if stream.damaged:
+        budget.warnings.append(f"{address}: damaged or truncated {kind} stream ({stream.damaged}); readable part kept")
+        truncated = True
     return Extracted(name="", file=dst, size=size, truncated=truncated)
 
 
@@ -176,13 +241,26 @@ def _short(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
+def decompressed_head(path: Path, kind: str, size: int = 512) -> bytes:
+    """The first bytes of a compressed stream's content (to tell a .tar.gz from a .log.gz)."""
+    with open(path, "rb") as fh:
+        stream = _Decompressed(kind, _CountingReader(fh))
+        head = b""
+        while len(head) < size:
+            chunk = stream.read(size - len(head))
+            if not chunk:
+                break
+            head += chunk
+    return head
+
+
 def iter_tar(path: Path, compression: str | None, budget: Budget, address: str) -> Iterator[Extracted]:
     """Stream a tar (optionally compressed) member by member; stop cleanly at damage."""
-    mode = "r|" + {"gzip": "gz", "bzip2": "bz2", "xz": "xz", None: ""}[compression]
     with open(path, "rb") as fh:
         counter = _CountingReader(fh)
+        source: Any = counter if compression is None else _Decompressed(compression, counter)
         try:
-            tar = tarfile.open(fileobj=counter, mode=mode)  # type: ignore[call-overload]
+            tar = tarfile.open(fileobj=source, mode="r|")
         except _STREAM_ERRORS as exc:
             budget.warnings.append(f"{address}: not a readable tar ({_short(exc)})")
             return
@@ -214,6 +292,10 @@ def iter_tar(path: Path, compression: str | None, budget: Budget, address: str) 
         except _STREAM_ERRORS as exc:
             budget.warnings.append(f"{address}: archive damaged or truncated ({_short(exc)}); members read so far kept")
         finally:
+            if isinstance(source, _Decompressed) and source.damaged:
+                budget.warnings.append(
+                    f"{address}: damaged or truncated {compression} stream ({source.damaged}); members read so far kept"
+                )
             try:
                 tar.close()
             except _STREAM_ERRORS:

@@ -22,6 +22,7 @@ from analyzer.archive import (
     CapReached,
     Extracted,
     decompress_single,
+    decompressed_head,
     iter_tar,
     iter_zip,
     remove_tree,
@@ -186,7 +187,8 @@ class _Walker:
             return
         container = sniff_container(head)
         if container is None:
-            self.budget.take_member(address)
+            if depth == 0:  # archive members were counted when read
+                self.budget.take_member(address)
             self.found.append(_Found(name, address, file, size, truncated, root_prefix, root, loose))
             return
         if depth >= self.limits.max_depth:
@@ -204,12 +206,12 @@ class _Walker:
         if vm_path.startswith(("var/", "etc/")):
             nested_prefix = _strip_archive_suffix(vm_path) + "/"
         if container in ("gzip", "bzip2", "xz"):
+            if sniff_container(decompressed_head(file, container)) == "tar":
+                self._iter_members(iter_tar(file, container, self.budget, address), address, nested_prefix, depth)
+                return
             single = decompress_single(file, container, self.budget, address)
             with open(single.file, "rb") as fh:
                 inner = sniff_container(fh.read(512))
-            if inner == "tar":
-                self._iter_members(iter_tar(single.file, None, self.budget, address), address, nested_prefix, depth)
-                return
             if inner is not None and inner != container:
                 self._add_file(
                     single.file,
@@ -316,7 +318,7 @@ def _layout(found: list[_Found], paths: list[str], roots: dict[int, dict[str, ob
         layouts.add("diskinspect")
     if not layouts and any(p.startswith(("var/log/", "var/lib/waagent/", "etc/")) for p in paths):
         layouts.add("tar-root")
-    if any("/" not in p for p in paths):
+    if any("/" not in p and p != "results.txt" for p in paths):
         if layouts:
             layouts.add("mixed")
         else:
