@@ -69,6 +69,11 @@ def _guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
         except BundleError as exc:
             click.echo(f"snapdiag: {exc}", err=True)
             code = EXIT_UNREADABLE
+        except BrokenPipeError:
+            # the reader went away (``| head``): stop quietly, as other text tools do
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = EXIT_OK
         except KeyboardInterrupt:
             click.echo("snapdiag: interrupted", err=True)
             code = EXIT_INTERRUPTED

@@ -51,7 +51,7 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
             out.stats.append(SourceStats(source, parser=""))
             continue
         spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
-        stats = SourceStats(source, parser=spec.name if spec else "")
+        stats = SourceStats(source, parser=spec.kind if spec else "")
         out.stats.append(stats)
         if spec is None:
             continue
@@ -66,7 +66,7 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
             for event in spec.parse(reader, ctx):
                 event.source = source.path
                 event.member = source.member
-                event.parser = spec.name
+                event.parser = spec.kind
                 event.source_index = index
                 stats.events += 1
                 if event.wall is not None and (out.newest_year is None or event.wall.year > out.newest_year):
@@ -87,5 +87,5 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
         for fact in ctx.facts:
             fact.source = source.path
             fact.member = source.member
-            fact.parser = spec.name
+            fact.parser = spec.kind
             out.facts.append(fact)

@@ -7,6 +7,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.pipeline import Analysis
+from analyzer.runs import Run
 from analyzer.timeline import format_time
 
 SCHEMA = "snapdiag.report/1"
@@ -40,6 +41,19 @@ def _sources(analysis: Analysis) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (r["path"], r["member"]))
     return rows
+
+
+def _run(run: Run) -> dict[str, Any]:
+    return {
+        "seq": run.seq,
+        "task_id": run.task_id,
+        "handler_version": run.handler_version,
+        "enable_time": format_time(run.enable_time),
+        "last_phase": run.last_phase,
+        "final_code": run.final_code,
+        "outcome": run.outcome,
+        "status_uploaded": run.status_uploaded,
+    }
 
 
 def build_result(analysis: Analysis, generated_at: datetime | None = None) -> dict[str, Any]:

@@ -115,6 +115,7 @@ class StreamLineReader:
             self._warn(f"document larger than {limit} bytes: only the first {limit} read", None)
             data = data[:limit]
         self.bytes_read = len(data)
+        self.lines_read = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         encoding, skip = _decoder_for(data[:4])
         try:
             return data[skip:].decode(encoding)

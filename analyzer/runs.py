@@ -1,0 +1,160 @@
+"""Runs: each VMSnapshot attempt assembled from every source that saw it (design §1 "Runs").
+
+A run is keyed by the ConfigSequenceNumber the agent passes to the extension; the agent's enable
+lines, the extension's own records (task id, phases, status writes), shell.log return lines and
+the ``.status`` file all carry it or follow it in time.  The same sequence number can come back
+after a reinstall, so a long silence starts a new run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from analyzer.model import Event, EventKind
+from analyzer.timeline import Timeline
+
+VMSNAPSHOT = "VMSnapshotLinux"
+PHASES = ("no-enable", "enable", "before-freeze", "freeze", "snapshot", "thaw", "status", "finished")
+_PHASE_OF_KIND = {
+    EventKind.EXT_ENABLE: "enable",
+    EventKind.SNAPSHOT_ENABLE: "enable",
+    EventKind.EXT_COMMAND_RESULT: "enable",
+    EventKind.SNAPSHOT_PRESNAPSHOT: "before-freeze",
+    EventKind.FREEZE: "freeze",
+    EventKind.SNAPSHOT_CALL: "snapshot",
+    EventKind.SNAPSHOT_RESULT: "snapshot",
+    EventKind.THAW: "thaw",
+    EventKind.STATUS_WRITE: "status",
+    EventKind.EXT_STATUS: "status",
+}
+_RUN_GAP = timedelta(hours=3)
+_SUCCESS_CODES = {"0", "1"}
+_UNFINISHED_CODES = {"4"}
+_WINDOW_MARGIN = timedelta(hours=1)
+
+
+@dataclass
+class Run:
+    seq: int | None
+    start: datetime
+    end: datetime
+    task_id: str | None = None
+    handler_version: str | None = None
+    enable_time: datetime | None = None
+    last_phase: str = "no-enable"
+    final_code: str | None = None
+    outcome: str = "unknown"  # failed | succeeded | unfinished | unknown
+    status_uploaded: bool | None = None
+    events: list[int] = field(default_factory=list)  # indices into Timeline.events
+
+    @property
+    def label(self) -> str:
+        return f"run {self.seq}" if self.seq is not None else f"run at {self.start:%Y-%m-%dT%H:%M:%SZ}"
+
+    def window(self) -> tuple[datetime, datetime]:
+        return self.start - _WINDOW_MARGIN, self.end + _WINDOW_MARGIN
+
+
+def is_vmsnapshot(ev: Event) -> bool:
+    return (
+        VMSNAPSHOT in (ev.handler or "")
+        or ev.parser.startswith("vmsnapshot")
+        or (ev.parser == "handler_status_file" and VMSNAPSHOT in ev.source)
+    )
+
+
+def _seq_of(ev: Event) -> int | None:
+    seq = ev.attrs.get("seq")
+    if isinstance(seq, int):
+        return seq
+    if isinstance(seq, str) and seq.isdigit():
+        return int(seq)
+    return None
+
+
+def assemble(tl: Timeline) -> list[Run]:
+    """Runs in time order.  Events without a sequence number join the run open at their time."""
+    runs: list[Run] = []
+    open_by_seq: dict[int, Run] = {}
+    current: Run | None = None
+    for index, (ev, when) in enumerate(zip(tl.events, tl.times, strict=True)):
+        if when is None or not is_vmsnapshot(ev):
+            continue
+        phase = _PHASE_OF_KIND.get(ev.kind)
+        seq = _seq_of(ev)
+        run = None
+        if seq is not None:
+            run = open_by_seq.get(seq)
+            if run is not None and when - run.end > _RUN_GAP:
+                run = None
+            if run is None:
+                run = Run(seq=seq, start=when, end=when)
+                runs.append(run)
+                open_by_seq[seq] = run
+        elif current is not None and when - current.end <= _RUN_GAP:
+            run = current
+        elif phase in ("enable", "before-freeze", "freeze", "snapshot", "thaw"):
+            run = Run(seq=None, start=when, end=when)
+            runs.append(run)
+        if run is None:
+            continue
+        current = run
+        run.events.append(index)
+        run.end = max(run.end, when)
+        _absorb(run, ev, when, phase)
+    for run in runs:
+        _conclude(run, tl)
+    return runs
+
+
+def _absorb(run: Run, ev: Event, when: datetime, phase: str | None) -> None:
+    if ev.attrs.get("task_id") and not run.task_id:
+        run.task_id = str(ev.attrs["task_id"])
+    if ev.handler_version and not run.handler_version and ev.handler and VMSNAPSHOT in ev.handler:
+        run.handler_version = ev.handler_version
+    version = ev.attrs.get("extension_version") or (
+        ev.attrs.get("version") if ev.kind == EventKind.EXT_ENABLE else None
+    )
+    if version and not run.handler_version:
+        run.handler_version = str(version)
+    if phase == "enable" and run.enable_time is None and ev.kind in (EventKind.EXT_ENABLE, EventKind.SNAPSHOT_ENABLE):
+        run.enable_time = when
+    code = ev.attrs.get("code")
+    if code is not None and ev.kind in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS, EventKind.SNAPSHOT_RESULT):
+        run.final_code = str(code)
+        if run.final_code not in _UNFINISHED_CODES:
+            phase = "finished"
+    if phase and PHASES.index(phase) > PHASES.index(run.last_phase):
+        run.last_phase = phase
+
+
+def _conclude(run: Run, tl: Timeline) -> None:
+    if run.final_code in _SUCCESS_CODES:
+        run.outcome = "succeeded"
+    elif run.final_code in _UNFINISHED_CODES or (run.final_code is None and run.last_phase != "no-enable"):
+        run.outcome = "unfinished"
+    elif run.final_code is not None:
+        run.outcome = "failed" if run.final_code != "3" else "succeeded"
+    failed_command = any(
+        tl.events[i].kind == EventKind.EXT_COMMAND_RESULT and (tl.events[i].attrs.get("exit_code") or 0) != 0
+        for i in run.events
+    )
+    if failed_command and run.outcome != "succeeded":
+        run.outcome = "failed"
+
+
+def select(runs: list[Run], backup_time: tuple[datetime, datetime] | None = None) -> tuple[Run | None, str]:
+    """The analysed run and the basis of the choice (design §1)."""
+    if backup_time is not None:
+        lo, hi = backup_time
+        near = [r for r in runs if r.start - _WINDOW_MARGIN <= hi and r.end + _WINDOW_MARGIN >= lo]
+        if near:
+            return near[-1], "backup-time"
+        return None, "backup-time"
+    for run in reversed(runs):
+        if run.outcome in ("failed", "unfinished"):
+            return run, run.label
+    if runs:
+        return runs[-1], "latest"
+    return None, "whole-bundle"
