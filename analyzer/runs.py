@@ -15,7 +15,7 @@ from analyzer.model import Event, EventKind
 from analyzer.timeline import Timeline
 
 VMSNAPSHOT = "VMSnapshotLinux"
-PHASES = ("no-enable", "enable", "before-freeze", "freeze", "snapshot", "thaw", "status", "finished")
+PHASES = ("no-enable", "enable", "enable-failed", "before-freeze", "freeze", "snapshot", "thaw", "status", "finished")
 _PHASE_OF_KIND = {
     EventKind.EXT_ENABLE: "enable",
     EventKind.SNAPSHOT_ENABLE: "enable",
@@ -142,6 +142,8 @@ def _conclude(run: Run, tl: Timeline) -> None:
     )
     if failed_command and run.outcome != "succeeded":
         run.outcome = "failed"
+        if run.last_phase == "enable":
+            run.last_phase = "enable-failed"
 
 
 def select(runs: list[Run], backup_time: tuple[datetime, datetime] | None = None) -> tuple[Run | None, str]:
