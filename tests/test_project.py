@@ -38,8 +38,17 @@ def test_example_bundle_analyses_through_the_cli(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     html = tmp_path / "r.html"
     subprocess.run(
-        [sys.executable, "-m", "analyzer", "analyze", str(ROOT / "examples" / "fsfreeze-failed"), "--json", str(out),
-         "-o", str(html)],
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            "analyze",
+            str(ROOT / "examples" / "fsfreeze-failed"),
+            "--json",
+            str(out),
+            "-o",
+            str(html),
+        ],
         check=True,
         cwd=tmp_path,
     )
@@ -65,8 +74,9 @@ def test_non_editable_wheel_carries_package_data(tmp_path: Path) -> None:
     assert any(n.startswith("reports/templates/") for n in names)
     assert any(n.startswith("analyzer/knowledge/") and n.endswith(".toml") for n in names)
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True
+    )
     # run from a folder outside the repo with the wheel's copy first on the path
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import analyzer, reports;"
@@ -76,7 +86,16 @@ def test_non_editable_wheel_carries_package_data(tmp_path: Path) -> None:
     )
     out = tmp_path / "w.html"
     subprocess.run(
-        [sys.executable, "-c", code, str(target), "analyze", str(ROOT / "examples" / "fsfreeze-failed"), "-o", str(out)],
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(target),
+            "analyze",
+            str(ROOT / "examples" / "fsfreeze-failed"),
+            "-o",
+            str(out),
+        ],
         check=True,
         cwd=tmp_path,
     )

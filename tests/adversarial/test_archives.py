@@ -25,8 +25,12 @@ def _analyze(tmp_path: Path, target: Path, *extra: str) -> tuple[CliRun, dict | 
     work.mkdir(exist_ok=True)
     private_tmp = tmp_path / "tmpdir"
     private_tmp.mkdir(exist_ok=True)
-    run = run_cli(["analyze", str(target), "--json", "out.json", *extra], cwd=work, timeout=GUARD_SECONDS,
-                  env={"TMPDIR": str(private_tmp)})
+    run = run_cli(
+        ["analyze", str(target), "--json", "out.json", *extra],
+        cwd=work,
+        timeout=GUARD_SECONDS,
+        env={"TMPDIR": str(private_tmp)},
+    )
     assert not run.timed_out, "hang guard tripped"
     assert run.max_rss_mb < GUARD_RSS_MB, run.max_rss_mb
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout

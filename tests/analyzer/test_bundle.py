@@ -46,8 +46,10 @@ def test_nested_zip_in_tar_in_zip(tmp_path: Path) -> None:
 
 def test_history_zip_keeps_its_place(tmp_path: Path) -> None:
     hist = zip_bytes({"GoalState.xml": "<GoalState/>", "ExtensionsConfig.xml": "<Extensions/>"})
-    archive = make_tar(tmp_path / "b.tgz", {"var/lib/waagent/history/2024-05-01T10-00-00__3.zip": hist,
-                                            "var/log/waagent.log": AGENT_ISO})
+    archive = make_tar(
+        tmp_path / "b.tgz",
+        {"var/lib/waagent/history/2024-05-01T10-00-00__3.zip": hist, "var/log/waagent.log": AGENT_ISO},
+    )
     with open_bundle([archive]) as b:
         paths = {s.path for s in b.sources}
         assert "var/lib/waagent/history/2024-05-01T10-00-00__3/GoalState.xml" in paths
@@ -73,7 +75,7 @@ def test_logcollector_zip_truncated_members(tmp_path: Path) -> None:
             "results.txt": "2024-05-01T10:00:00Z INFO Starting log collection at 2024-05-01T10:00:00Z\n",
             "var/log/waagent.log": AGENT_ISO,
             "truncated__var_log_syslog.1": "May  1 10:00:00 vm1 kernel: hello\n",
-            f"truncated_var_log_azure_Microsoft.Azure.RecoveryServices.VMSnapshotLinux_extension.log": EXT_PY3,
+            "truncated_var_log_azure_Microsoft.Azure.RecoveryServices.VMSnapshotLinux_extension.log": EXT_PY3,
         },
     )
     with open_bundle([archive]) as b:

@@ -15,8 +15,12 @@ EXAMPLE = ROOT / "examples" / "fsfreeze-failed"
 
 
 def _analyze_json(target: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "analyzer", "analyze", str(target), "--json", "-"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer", "analyze", str(target), "--json", "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
