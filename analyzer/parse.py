@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from analyzer.bundle import Bundle, Source
 from analyzer.limits import Limits
 from analyzer.model import Event, Fact
-from analyzer.textio import StreamLineReader
+from analyzer.textio import SliceReader, StreamLineReader
 from parsers import registry
 from parsers.base import ParseContext
 
@@ -20,11 +20,14 @@ _LATE_KINDS = ("syslog", "journal", "dmesg", "text")
 class SourceStats:
     source: Source
     parser: str
+    index: int = -1
     lines: int = 0
     records: int = 0
     unclassified: int = 0
     events: int = 0
     warnings: list[str] = field(default_factory=list)
+    reader: StreamLineReader | None = None  # kept for re-reading a window (seek checkpoints)
+    hints: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,10 +51,10 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
     """
     for index, source in _order(bundle.sources):
         if source.kind == "binary" or source.bytes == 0:
-            out.stats.append(SourceStats(source, parser=""))
+            out.stats.append(SourceStats(source, parser="", index=index))
             continue
         spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
-        stats = SourceStats(source, parser=spec.kind if spec else "")
+        stats = SourceStats(source, parser=spec.kind if spec else "", index=index)
         out.stats.append(stats)
         if spec is None:
             continue
@@ -60,7 +63,9 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
             _stats.warnings.append(f"{_src.member}: {message}")
 
         reader = StreamLineReader(source.open, limits.max_record_bytes, warn)
-        hints = {"year": out.newest_year} if out.newest_year else {}
+        hints: dict[str, object] = {"year": out.newest_year} if out.newest_year else {}
+        stats.reader = reader
+        stats.hints = hints
         ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
         try:
             for event in spec.parse(reader, ctx):
@@ -89,3 +94,25 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
             fact.member = source.member
             fact.parser = spec.kind
             out.facts.append(fact)
+
+
+def reparse_slice(stats: SourceStats, start: int, end: int) -> Iterator[Event]:
+    """Events of lines ``start..end`` of one source, parsed again (facts and warnings dropped).
+
+    Used to keep every event of the analysed window, which the first pass only counted.  A record
+    cut by the slice start is parsed from its continuation lines as well as the parser can.
+    """
+    spec = registry.get(stats.source.kind) or registry.get(registry.TEXT_KIND)
+    if spec is None or stats.reader is None:
+        return
+    source = stats.source
+    ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=dict(stats.hints))
+    try:
+        for event in spec.parse(SliceReader(stats.reader, start, end), ctx):
+            event.source = source.path
+            event.member = source.member
+            event.parser = spec.kind
+            event.source_index = stats.index
+            yield event
+    except Exception:  # the first pass already reported this source's problems  # noqa: BLE001
+        return

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from analyzer.bundle import Bundle, open_bundle
 from analyzer.limits import Limits
-from analyzer.parse import ParseOutput, iter_events
+from analyzer.merge import EventSpill
+from analyzer.model import Event
+from analyzer.parse import ParseOutput, iter_events, reparse_slice
 from analyzer.runs import Run, assemble, select
-from analyzer.timeline import Timeline, build
+from analyzer.timeline import Timeline, TimelineBuilder
 from analyzer.timezone import TimeZoneInfo
 
 # A backup job's snapshot task can start a while after the scheduled time and run for hours.
@@ -45,22 +47,51 @@ def analyse(
     limits: Limits,
     tz: TimeZoneInfo | None = None,
     backup_time: tuple[datetime, datetime] | None = None,
+    spill: EventSpill | None = None,
 ) -> Analysis:
-    """Open, parse and order one bundle, and pick the run to judge.  The caller closes it."""
+    """Open, parse and order one bundle, and pick the run to judge.  The caller closes it.
+
+    With ``spill``, every parsed event is also written there (for a complete timeline output).
+    """
     bundle = open_bundle(inputs, limits)
     try:
         parsed = ParseOutput()
-        timeline = build(iter_events(bundle, limits, parsed), parsed.facts, tz_override=tz)
+        events: Iterable[Event] = iter_events(bundle, limits, parsed)
+        if spill is not None:
+            events = spill.add_all(events)
+        builder = TimelineBuilder()
+        for ev in events:
+            builder.add(ev)
+        timeline = builder.finish(parsed.facts, tz)
+        run, basis, window = _choose(timeline, backup_time)
+        if window is not None and basis != "whole-bundle" and _fill_window(parsed, timeline, window):
+            run, basis, window = _choose(timeline, backup_time)
         runs = assemble(timeline)
-        run, basis = select(runs, backup_time)
-        if run is not None:
-            window: tuple[datetime, datetime] | None = run.window()
-        elif backup_time is not None:
-            window = (backup_time[0] - _BACKUP_BEFORE, backup_time[1] + _BACKUP_AFTER)
-        else:
-            first, last = timeline.first, timeline.last
-            window = (first, last) if first and last else None
     except BaseException:
         bundle.close()
         raise
     return Analysis(bundle, parsed, timeline, runs, run, window, basis, backup_time)
+
+
+def _choose(
+    timeline: Timeline, backup_time: tuple[datetime, datetime] | None
+) -> tuple[Run | None, str, tuple[datetime, datetime] | None]:
+    run, basis = select(assemble(timeline), backup_time)
+    if run is not None:
+        return run, basis, run.window()
+    if backup_time is not None:
+        return None, basis, (backup_time[0] - _BACKUP_BEFORE, backup_time[1] + _BACKUP_AFTER)
+    first, last = timeline.first, timeline.last
+    return None, basis, (first, last) if first and last else None
+
+
+def _fill_window(parsed: ParseOutput, timeline: Timeline, window: tuple[datetime, datetime]) -> int:
+    """Re-read the lines of the window so every event in it is kept, not just counted."""
+    start, end = window
+    by_member = {st.source.member: st for st in parsed.stats}
+    added = 0
+    for member, (lo, hi) in sorted(timeline.line_ranges(start, end).items()):
+        stats = by_member.get(member)
+        if stats is not None:
+            added += timeline.add_window_events(reparse_slice(stats, lo, hi), start, end)
+    return added

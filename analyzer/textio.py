@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
 _CHUNK = 1 << 16
+_CHECKPOINT_EVERY = 4096
 
 
 def _decoder_for(head: bytes) -> tuple[str, int]:
@@ -42,11 +43,16 @@ class StreamLineReader:
         self.bytes_read = 0
         self.lines_read = 0
         self.decode_errors = 0
+        self.checkpoints: list[tuple[int, int]] = []  # (line number, byte offset of its start)
+        self._checkpointing = False
 
-    def _raw_lines(self, stream: BinaryIO) -> Iterator[bytes]:
+    def _raw_lines(self, stream: BinaryIO, first_lineno: int) -> Iterator[tuple[int, bytes]]:
+        """(physical line number, bytes) pairs; every few thousand lines a seek checkpoint is kept."""
         cap = self.max_record_bytes
-        lineno = 0
+        lineno = first_lineno - 1
         while True:
+            if lineno % _CHECKPOINT_EVERY == 0 and self._checkpointing:
+                self.checkpoints.append((lineno + 1, stream.tell()))
             raw = stream.readline(cap + 1)
             if not raw:
                 return
@@ -67,35 +73,50 @@ class StreamLineReader:
                     lineno,
                 )
                 raw = raw[:cap]
-            yield raw
+            yield lineno, raw
 
-    def lines(self) -> Iterator[tuple[int, str]]:
+    def lines(self, start: int = 1, end: int | None = None) -> Iterator[tuple[int, str]]:
+        """Numbered lines; ``start``/``end`` (inclusive) re-read a slice using the seek checkpoints.
+
+        Line numbers count ``\n``-terminated physical lines; a lone ``\r`` inside one splits it
+        into several logical lines that share its number.
+        """
         with self._open() as stream:
             head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
             encoding, skip = _decoder_for(head)
             if encoding == "utf-16":
-                yield from self._utf16_lines(stream)
+                for lineno, text in self._utf16_lines(stream):
+                    if lineno >= start and (end is None or lineno <= end):
+                        yield lineno, text
                 return
-            if skip:
+            first = 1
+            self._checkpointing = start == 1 and not self.checkpoints
+            if start > 1 and self.checkpoints:
+                first, offset = max((c for c in self.checkpoints if c[0] <= start), default=(1, 0))
+                stream.seek(offset)
+            elif skip:
                 stream.read(skip)
-            lineno = 0
-            for raw in self._raw_lines(stream):
+            for lineno, raw in self._raw_lines(stream, first):
+                if end is not None and lineno > end:
+                    return
+                if lineno < start:
+                    continue
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     self.decode_errors += 1
                     if self.decode_errors == 1:
-                        self._warn(f"line {lineno + 1}: invalid UTF-8, undecodable bytes replaced", lineno + 1)
+                        self._warn(f"line {lineno}: invalid UTF-8, undecodable bytes replaced", lineno)
                     text = raw.decode("utf-8", "replace")
-                # A lone \r also ends a line (old Mac / pasted text); \r\n is the common case.
                 text = text.rstrip("\n")
                 if text.endswith("\r"):
                     text = text[:-1]
-                parts = text.split("\r") if "\r" in text else (text,)
-                for part in parts:
-                    lineno += 1
-                    self.lines_read = lineno
-                    yield lineno, part
+                self.lines_read = max(self.lines_read, lineno)
+                if "\r" in text:
+                    for part in text.split("\r"):
+                        yield lineno, part
+                else:
+                    yield lineno, text
 
     def _utf16_lines(self, stream: BinaryIO) -> Iterator[tuple[int, str]]:
         wrapper = io.TextIOWrapper(stream, encoding="utf-16", errors="replace", newline=None)
@@ -131,8 +152,25 @@ class StringLineReader:
     def __init__(self, text: str) -> None:
         self._text = text
 
-    def lines(self) -> Iterator[tuple[int, str]]:
-        yield from enumerate(self._text.splitlines(), 1)
+    def lines(self, start: int = 1, end: int | None = None) -> Iterator[tuple[int, str]]:
+        for lineno, line in enumerate(self._text.splitlines(), 1):
+            if lineno >= start and (end is None or lineno <= end):
+                yield lineno, line
 
     def read_text(self, max_bytes: int | None = None) -> str:
         return self._text if max_bytes is None else self._text[:max_bytes]
+
+
+class SliceReader:
+    """A reader limited to lines ``start..end`` of another: re-parsing one window of a big file."""
+
+    def __init__(self, base: StreamLineReader, start: int, end: int | None) -> None:
+        self._base = base
+        self._start = start
+        self._end = end
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        return self._base.lines(self._start, self._end)
+
+    def read_text(self, max_bytes: int | None = None) -> str:
+        return self._base.read_text(max_bytes)

@@ -1,13 +1,17 @@
 """One UTC timeline of a bundle (design §1): kept events in a DataFrame, routine lines counted.
 
-Tier 1 keeps every classified event (any kind but ``routine``) and every WARNING/ERROR.  Tier 2
-counts routine lines per source, kind and hour and keeps at most ``routine_keep`` of them so the
-analysed window can still show them; memory does not grow with log size beyond that.
+Tier 1 keeps every classified event (any kind but ``routine``) and every WARNING/ERROR, but a
+message that repeats within one hour of one source (a retry loop every 6 s for days) is kept only
+its first few times and counted after that.  Tier 2 counts routine lines per source, kind and
+hour.  Each source's hours are indexed to line ranges, so once the analysed window is known its
+lines can be re-read and every event inside the window kept (:meth:`Timeline.add_window_events`).
+Memory therefore grows with the variety of a bundle, not with its size.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import re
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,34 +29,14 @@ _DEDUP_PARSERS = {"waagent_log": 0, "command_execution_log": 1, "journal": 2, "s
 _DEDUP_TOLERANCE = timedelta(seconds=2)
 _MIN_TIME = datetime(1990, 1, 1)
 _MAX_TIME = datetime(2100, 1, 1)
+KEEP_REPEATS_PER_HOUR = 3
+_MASK = re.compile(r"0x[0-9a-fA-F]+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|\d+")
+HourKey = tuple[str, str]  # (clock, "YYYY-MM-DDTHH") of the wall time as written
 
 
-@dataclass
-class Timeline:
-    frame: pd.DataFrame  # one row per kept event, sorted by time then input order
-    events: list[Event]  # the same events, aligned with frame rows
-    times: list[datetime | None]  # UTC times aligned with ``events``
-    bases: list[str]
-    also_in: list[list[str]]
-    time_zone: TimeZoneInfo
-    routine_counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    routine: list[Event] = field(default_factory=list)
-    routine_dropped: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def first(self) -> datetime | None:
-        known = [t for t in self.times if t is not None]
-        return min(known) if known else None
-
-    @property
-    def last(self) -> datetime | None:
-        known = [t for t in self.times if t is not None]
-        return max(known) if known else None
-
-
-def _keep(ev: Event) -> bool:
-    return ev.kind != EventKind.ROUTINE or ev.level in ("WARNING", "ERROR")
+def template_of(message: str) -> str:
+    """A message with its numbers and ids masked: repeats of one shape share a template."""
+    return _MASK.sub("#", message[:200])
 
 
 def utc_of(ev: Event, tz: TimeZoneInfo) -> tuple[datetime | None, str]:
@@ -70,84 +54,194 @@ def utc_of(ev: Event, tz: TimeZoneInfo) -> tuple[datetime | None, str]:
     return when, basis
 
 
-def build(
-    events: Iterable[Event],
-    facts: list[Fact],
-    tz_override: TimeZoneInfo | None = None,
-    routine_keep: int = 200_000,
-) -> Timeline:
-    kept: list[Event] = []
-    routine: list[Event] = []
-    routine_dropped = 0
-    raw_counts: Counter[tuple[str, str, str, str]] = Counter()
-    for ev in events:
-        if _keep(ev):
-            kept.append(ev)
-            continue
+@dataclass
+class Timeline:
+    frame: pd.DataFrame  # one row per kept event, sorted by time then input order
+    events: list[Event]  # the same events, aligned with frame rows
+    times: list[datetime | None]  # UTC times aligned with ``events``
+    bases: list[str]
+    also_in: list[list[str]]
+    time_zone: TimeZoneInfo
+    routine_counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    collapsed: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)  # member, kind, template, hour
+    hour_lines: dict[str, dict[HourKey, list[int]]] = field(default_factory=dict)
+    duplicates: set[tuple[str, int]] = field(default_factory=set)  # (member, line) of copies dropped
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def first(self) -> datetime | None:
+        known = [t for t in self.times if t is not None]
+        return min(known) if known else None
+
+    @property
+    def last(self) -> datetime | None:
+        known = [t for t in self.times if t is not None]
+        return max(known) if known else None
+
+    def line_ranges(self, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
+        """Per member, the line range whose wall hours may fall inside [start, end] (UTC)."""
+        ranges: dict[str, tuple[int, int]] = {}
+        for member, hours in self.hour_lines.items():
+            lo = hi = None
+            for (clock, hour), (first, last) in hours.items():
+                wall = datetime.strptime(hour, "%Y-%m-%dT%H")
+                begin = self.time_zone.to_utc(wall) if clock == Clock.LOCAL.value else wall
+                if begin + timedelta(hours=1) < start or begin > end:
+                    continue
+                lo = first if lo is None else min(lo, first)
+                hi = last if hi is None else max(hi, last)
+            if lo is not None and hi is not None:
+                ranges[member] = (lo, hi)
+        return ranges
+
+    def add_window_events(self, events: Iterable[Event], start: datetime, end: datetime) -> int:
+        """Keep every event inside [start, end] that is not kept yet (re-read window lines)."""
+        have = {(ev.member, ev.line, ev.kind) for ev in self.events}
+        added = 0
+        for ev in events:
+            key = (ev.member, ev.line, ev.kind)
+            when, basis = utc_of(ev, self.time_zone)
+            if key in have or when is None or not (start <= when <= end):
+                continue
+            have.add(key)
+            self.events.append(ev)
+            self.times.append(when)
+            self.bases.append(basis)
+            self.also_in.append([])
+            added += 1
+        if added:
+            self._reorder()
+        return added
+
+    def _reorder(self) -> None:
+        order = _order(self.events, self.times)
+        self.events = [self.events[i] for i in order]
+        self.times = [self.times[i] for i in order]
+        self.bases = [self.bases[i] for i in order]
+        self.also_in = [self.also_in[i] for i in order]
+        self.frame = _frame(self.events, self.times, self.bases, self.also_in)
+
+
+def _order(events: list[Event], times: list[datetime | None]) -> list[int]:
+    return sorted(
+        range(len(events)),
+        key=lambda i: (times[i] is None, times[i] or _MIN_TIME, events[i].source_index, events[i].line),
+    )
+
+
+class TimelineBuilder:
+    """Consumes the event stream of a bundle in one pass."""
+
+    def __init__(self) -> None:
+        self.kept: list[Event] = []
+        self.routine_raw: Counter[tuple[str, str, str, str]] = Counter()
+        self.collapsed_raw: Counter[tuple[str, str, str, str, str]] = Counter()
+        self._seen: Counter[tuple[str, str, str, str, str]] = Counter()
+        self.hour_lines: dict[str, dict[HourKey, list[int]]] = {}
+
+    def add(self, ev: Event) -> None:
         hour = ev.wall.strftime("%Y-%m-%dT%H") if ev.wall is not None else ""
-        raw_counts[(ev.member, ev.kind.value, hour, ev.clock.value)] += 1
-        if len(routine) < routine_keep:
-            routine.append(ev)
-        else:
-            routine_dropped += 1
+        if hour:
+            hours = self.hour_lines.setdefault(ev.member, {})
+            span = hours.get((ev.clock.value, hour))
+            if span is None:
+                hours[(ev.clock.value, hour)] = [ev.line, ev.line]
+            else:
+                span[0] = min(span[0], ev.line)
+                span[1] = max(span[1], ev.line)
+        if ev.kind == EventKind.ROUTINE and ev.level not in ("WARNING", "ERROR"):
+            self.routine_raw[(ev.member, ev.kind.value, hour, ev.clock.value)] += 1
+            return
+        key = (ev.member, ev.kind.value, template_of(ev.message), hour, ev.clock.value)
+        self._seen[key] += 1
+        if self._seen[key] > KEEP_REPEATS_PER_HOUR and hour:
+            self.collapsed_raw[key] += 1
+            return
+        self.kept.append(ev)
 
-    tz = tz_override or infer(facts, kept)
-    routine_counts: Counter[tuple[str, str, str]] = Counter()
-    for (member, kind, hour, clock), n in raw_counts.items():
-        if hour and clock == Clock.LOCAL.value:
-            hour = tz.to_utc(datetime.strptime(hour, "%Y-%m-%dT%H")).strftime("%Y-%m-%dT%H")
-        routine_counts[(member, kind, hour)] += n
+    def finish(self, facts: list[Fact], tz_override: TimeZoneInfo | None = None) -> Timeline:
+        tz = tz_override or infer(facts, self.kept)
 
-    times, bases = zip(*(utc_of(ev, tz) for ev in kept), strict=True) if kept else ((), ())
-    order = sorted(
-        range(len(kept)), key=lambda i: (times[i] is None, times[i] or _MIN_TIME, kept[i].source_index, kept[i].line)
-    )
-    events_sorted = [kept[i] for i in order]
-    times_sorted = [times[i] for i in order]
-    bases_sorted = [bases[i] for i in order]
-    events_sorted, times_sorted, bases_sorted, also = _dedupe(events_sorted, times_sorted, bases_sorted)
-    frame = _frame(events_sorted, times_sorted, bases_sorted, also)
-    warnings = []
-    if routine_dropped:
-        warnings.append(f"{routine_dropped} routine lines beyond {routine_keep} were counted, not kept")
-    return Timeline(
-        frame, events_sorted, times_sorted, bases_sorted, also, tz, routine_counts, routine, routine_dropped, warnings
-    )
+        def utc_hour(hour: str, clock: str) -> str:
+            if hour and clock == Clock.LOCAL.value:
+                return tz.to_utc(datetime.strptime(hour, "%Y-%m-%dT%H")).strftime("%Y-%m-%dT%H")
+            return hour
+
+        routine: Counter[tuple[str, str, str]] = Counter()
+        for (member, kind, hour, clock), n in self.routine_raw.items():
+            routine[(member, kind, utc_hour(hour, clock))] += n
+        collapsed: Counter[tuple[str, str, str, str]] = Counter()
+        for (member, kind, template, hour, clock), n in self.collapsed_raw.items():
+            collapsed[(member, kind, template, utc_hour(hour, clock))] += n
+
+        pairs = [utc_of(ev, tz) for ev in self.kept]
+        times = [p[0] for p in pairs]
+        order = _order(self.kept, times)
+        events = [self.kept[i] for i in order]
+        times_sorted = [times[i] for i in order]
+        bases = [pairs[i][1] for i in order]
+        duplicates: set[tuple[str, int]] = set()
+        events, times_sorted, bases, also = _dedupe(events, times_sorted, bases, duplicates)
+        frame = _frame(events, times_sorted, bases, also)
+        return Timeline(frame, events, times_sorted, bases, also, tz, routine, collapsed, self.hour_lines, duplicates)
+
+
+def build(events: Iterable[Event], facts: list[Fact], tz_override: TimeZoneInfo | None = None) -> Timeline:
+    builder = TimelineBuilder()
+    for ev in events:
+        builder.add(ev)
+    return builder.finish(facts, tz_override)
 
 
 def _dedupe(
-    events: list[Event], times: list[datetime | None], bases: list[str]
+    events: list[Event], times: list[datetime | None], bases: list[str], dropped: set[tuple[str, int]]
 ) -> tuple[list[Event], list[datetime | None], list[str], list[list[str]]]:
     """One record seen in waagent.log, CommandExecution.log and syslog is kept once (``also_in``)."""
-    keep_ev: list[Event] = []
-    keep_t: list[datetime | None] = []
-    keep_b: list[str] = []
+    out_events: list[Event] = []
+    out_times: list[datetime | None] = []
+    out_bases: list[str] = []
     also: list[list[str]] = []
-    recent: dict[str, list[int]] = {}
+    recent: dict[str, deque[int]] = {}
+
+    def keep(ev: Event, when: datetime | None, basis: str) -> int:
+        out_events.append(ev)
+        out_times.append(when)
+        out_bases.append(basis)
+        also.append([])
+        return len(out_events) - 1
+
     for ev, when, basis in zip(events, times, bases, strict=True):
         rank = _DEDUP_PARSERS.get(ev.parser)
         if rank is None or when is None:
-            keep_ev.append(ev), keep_t.append(when), keep_b.append(basis), also.append([])
+            keep(ev, when, basis)
             continue
         key = ev.message.strip()[:500]
-        dup_of = None
-        for idx in recent.get(key, ()):
-            other = keep_ev[idx]
-            other_t = keep_t[idx]
-            if other.member != ev.member and other_t is not None and abs(other_t - when) <= _DEDUP_TOLERANCE:
-                dup_of = idx
-                break
+        window = recent.get(key)
+        # events arrive in time order: copies older than the tolerance can never match again
+        while window and (t0 := out_times[window[0]]) is not None and when - t0 > _DEDUP_TOLERANCE:
+            window.popleft()
+        dup_of = next(
+            (
+                idx
+                for idx in recent.get(key, ())
+                if out_events[idx].member != ev.member
+                and (t := out_times[idx]) is not None
+                and abs(t - when) <= _DEDUP_TOLERANCE
+            ),
+            None,
+        )
         if dup_of is None:
-            recent.setdefault(key, []).append(len(keep_ev))
-            keep_ev.append(ev), keep_t.append(when), keep_b.append(basis), also.append([])
+            recent.setdefault(key, deque()).append(keep(ev, when, basis))
             continue
-        other = keep_ev[dup_of]
+        other = out_events[dup_of]
         if rank < _DEDUP_PARSERS.get(other.parser, 99):
             also[dup_of].append(other.member)
-            keep_ev[dup_of], keep_t[dup_of], keep_b[dup_of] = ev, when, basis
+            dropped.add((other.member, other.line))
+            out_events[dup_of], out_times[dup_of], out_bases[dup_of] = ev, when, basis
         else:
             also[dup_of].append(ev.member)
-    return keep_ev, keep_t, keep_b, also
+            dropped.add((ev.member, ev.line))
+    return out_events, out_times, out_bases, also
 
 
 def _frame(events: list[Event], times: list[datetime | None], bases: list[str], also: list[list[str]]) -> pd.DataFrame:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.limits import Limits
+from analyzer.merge import EventSpill
 from analyzer.pipeline import analyse
 from analyzer.redact import Redactor
-from analyzer.timeline import COLUMNS, Timeline, format_time, utc_of
+from analyzer.timeline import COLUMNS, Timeline, format_time
 from analyzer.timezone import TimeZoneInfo
 
 _WINDOW = re.compile(r"^(\d+)\s*([smhd])$")
@@ -46,14 +47,11 @@ def parse_instant(text: str, option: str) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None)
 
 
-def _rows(tl: Timeline, redactor: Redactor) -> Iterator[dict[str, Any]]:
-    kept = zip(tl.events, tl.times, tl.bases, tl.also_in, strict=True)
-    routine = ((ev, *utc_of(ev, tl.time_zone), []) for ev in tl.routine)
-    merged = sorted(
-        [*kept, *routine],
-        key=lambda r: (r[1] is None, r[1] or datetime.min, r[0].source_index, r[0].line),
-    )
-    for ev, when, basis, also in merged:
+def _rows(spill: EventSpill, tl: Timeline, redactor: Redactor) -> Iterator[dict[str, Any]]:
+    also = {(ev.member, ev.line): members for ev, members in zip(tl.events, tl.also_in, strict=True) if members}
+    for ev, when, basis in spill.sorted(tl.time_zone):
+        if (ev.member, ev.line) in tl.duplicates:
+            continue
         yield {
             "time": format_time(when),
             "time_raw": ev.time_raw,
@@ -69,7 +67,7 @@ def _rows(tl: Timeline, redactor: Redactor) -> Iterator[dict[str, Any]]:
             "handler_version": ev.handler_version,
             "message": redactor(ev.message),
             "attrs": redactor.deep(ev.attrs),
-            "also_in": list(also),
+            "also_in": [redactor(m) for m in also.get((ev.member, ev.line), [])],
             "_when": when,
         }
 
@@ -95,28 +93,44 @@ def run_timeline(
     wanted_levels = {lv.upper() for lv in levels}
     redactor = Redactor()
     out = sys.stdout
-    with analyse(inputs, limits, tz) as analysis:
-        writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore") if fmt == "csv" else None
-        if writer is not None:
-            writer.writeheader()
-        for row in _rows(analysis.timeline, redactor):
-            when = row.pop("_when")
-            if centre is not None and (when is None or abs(when - centre) > half):
-                continue
-            if kinds and row["kind"] not in kinds:
-                continue
-            if wanted_levels and (row["level"] or "") not in wanted_levels:
-                continue
-            if fmt == "jsonl":
-                out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-            elif writer is not None:
-                row["attrs"] = json.dumps(row["attrs"], ensure_ascii=False, default=str, sort_keys=True)
-                row["also_in"] = json.dumps(row["also_in"])
-                writer.writerow({k: neutralise_csv(v) for k, v in row.items()})
-            else:
-                first_line = (row["message"] or "").split("\n", 1)[0]
-                out.write(
-                    f"{row['time'] or '-':27} {row['level'] or '-':7} {row['kind']:20} "
-                    f"{row['source']}:{row['line']}  {first_line}\n"
-                )
+    spill = EventSpill()
+    try:
+        with analyse(inputs, limits, tz, spill=spill) as analysis:
+            _write_rows(out, fmt, _rows(spill, analysis.timeline, redactor), centre, half, kinds, wanted_levels)
+    finally:
+        spill.close()
     return 0
+
+
+def _write_rows(
+    out: Any,
+    fmt: str,
+    rows: Iterator[dict[str, Any]],
+    centre: datetime | None,
+    half: timedelta,
+    kinds: tuple[str, ...],
+    wanted_levels: set[str],
+) -> None:
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for row in rows:
+        when = row.pop("_when")
+        if centre is not None and (when is None or abs(when - centre) > half):
+            continue
+        if kinds and row["kind"] not in kinds:
+            continue
+        if wanted_levels and (row["level"] or "") not in wanted_levels:
+            continue
+        if fmt == "jsonl":
+            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        elif writer is not None:
+            row["attrs"] = json.dumps(row["attrs"], ensure_ascii=False, default=str, sort_keys=True)
+            row["also_in"] = json.dumps(row["also_in"])
+            writer.writerow({k: neutralise_csv(v) for k, v in row.items()})
+        else:
+            first_line = (row["message"] or "").split("\n", 1)[0]
+            out.write(
+                f"{row['time'] or '-':27} {row['level'] or '-':7} {row['kind']:20} "
+                f"{row['source']}:{row['line']}  {first_line}\n"
+            )

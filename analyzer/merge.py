@@ -1,0 +1,94 @@
+"""A complete, time-ordered event stream with bounded memory: an external merge sort.
+
+``snapdiag timeline`` must print every event of a bundle in UTC order, however large the bundle.
+Events are spilled to temporary files as they are parsed (their UTC time is not known until the
+bundle's time zone is inferred), then re-read in sorted runs of ``chunk`` events and merged.
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from analyzer.model import Event
+from analyzer.timeline import utc_of
+from analyzer.timezone import TimeZoneInfo
+
+_FIELDS = ("line", "kind", "message", "wall", "clock", "time_raw", "level", "component", "handler",
+           "handler_version", "attrs", "source", "member", "parser", "source_index")  # fmt: skip
+Row = tuple[Any, ...]
+
+
+def _pack(ev: Event) -> Row:
+    return tuple(getattr(ev, f) for f in _FIELDS)
+
+
+def _unpack(row: Row) -> Event:
+    return Event(**dict(zip(_FIELDS, row, strict=True)))
+
+
+class EventSpill:
+    """Append-only spill of events in arrival order, in a private temp folder."""
+
+    def __init__(self, folder: Path | None = None, chunk: int = 50_000) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="snapdiag-spill-", dir=folder)
+        self.folder = Path(self._tmp.name)
+        self.chunk = chunk
+        self._arrival = open(self.folder / "arrival.pkl", "wb")
+        self.count = 0
+
+    def add(self, ev: Event) -> None:
+        pickle.dump(_pack(ev), self._arrival, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def add_all(self, events: Iterable[Event]) -> Iterator[Event]:
+        """Pass events through while spilling them (so one parse feeds two consumers)."""
+        for ev in events:
+            self.add(ev)
+            yield ev
+
+    def _read(self, path: Path) -> Iterator[Row]:
+        with open(path, "rb") as fh:
+            while True:
+                try:
+                    yield pickle.load(fh)
+                except EOFError:
+                    return
+
+    def sorted(self, tz: TimeZoneInfo) -> Iterator[tuple[Event, datetime | None, str]]:
+        """Every spilled event with its UTC time and basis, ordered by (time, input order)."""
+        self._arrival.close()
+        runs: list[Path] = []
+        buffer: list[tuple[tuple[Any, ...], Row, datetime | None, str]] = []
+
+        def flush() -> None:
+            buffer.sort(key=lambda item: item[0])
+            path = self.folder / f"run{len(runs):05d}.pkl"
+            with open(path, "wb") as fh:
+                for item in buffer:
+                    pickle.dump(item, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            runs.append(path)
+            buffer.clear()
+
+        for seq, row in enumerate(self._read(self.folder / "arrival.pkl")):
+            ev = _unpack(row)
+            when, basis = utc_of(ev, tz)
+            key = (when is None, when or datetime.min, ev.source_index, ev.line, seq)
+            buffer.append((key, row, when, basis))
+            if len(buffer) >= self.chunk:
+                flush()
+        if buffer:
+            flush()
+        streams = [self._read(path) for path in runs]
+        for _key, row, when, basis in heapq.merge(*streams, key=lambda item: item[0]):
+            yield _unpack(row), when, basis
+
+    def close(self) -> None:
+        if not self._arrival.closed:
+            self._arrival.close()
+        self._tmp.cleanup()

@@ -1,0 +1,50 @@
+"""The line reader: line ends, encodings, caps and re-reading a slice through seek checkpoints."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from analyzer.textio import SliceReader, StreamLineReader
+
+
+def _reader(data: bytes, cap: int = 1 << 20) -> tuple[StreamLineReader, list[str]]:
+    warnings: list[str] = []
+    reader = StreamLineReader(lambda: io.BufferedReader(io.BytesIO(data)), cap, lambda m, line: warnings.append(m))
+    return reader, warnings
+
+
+def test_line_ends_crlf_lf_and_lone_cr() -> None:
+    reader, _ = _reader(b"a\r\nb\nc\rd\n")
+    assert list(reader.lines()) == [(1, "a"), (2, "b"), (3, "c"), (3, "d")]
+
+
+def test_invalid_utf8_replaced_with_one_warning() -> None:
+    reader, warnings = _reader(b"ok\n\xff\xfe bad\n\xc3 also bad\n")
+    lines = [t for _, t in reader.lines()]
+    assert lines[0] == "ok" and "\ufffd" in lines[1]
+    assert len(warnings) == 1 and "invalid UTF-8" in warnings[0]
+
+
+def test_long_line_cut_and_rest_skipped() -> None:
+    reader, warnings = _reader(b"x" * 5000 + b"\nnext\n", cap=100)
+    lines = list(reader.lines())
+    assert lines[0] == (1, "x" * 100)
+    assert lines[1] == (2, "next")
+    assert "max_record_bytes=100" in warnings[0]
+
+
+def test_utf16_with_bom() -> None:
+    reader, _ = _reader("première\nligne\n".encode("utf-16"))
+    assert [t for _, t in reader.lines()] == ["première", "ligne"]
+
+
+def test_slice_reread_matches_full_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.log"
+    path.write_bytes(b"".join(f"line {i}\n".encode() for i in range(1, 20001)))
+    reader = StreamLineReader(lambda: open(path, "rb"))
+    full = list(reader.lines())
+    assert len(reader.checkpoints) >= 4
+    part = list(SliceReader(reader, 12_345, 12_350).lines())
+    assert part == full[12_344:12_350]
+    assert part[0] == (12_345, "line 12345")
