@@ -1,0 +1,48 @@
+"""The command-line contract: exit codes, one-line errors, causes listing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from analyzer.cli import main
+from analyzer.knowledge import load_catalogue
+
+
+def test_causes_lists_every_id_in_both_languages() -> None:
+    ids = load_catalogue().ids()
+    for lang in ("en", "zh-CN"):
+        result = CliRunner().invoke(main, ["causes", "--lang", lang])
+        assert result.exit_code == 0
+        for cause_id in ids:
+            assert cause_id in result.output
+    assert "第 1 类" in CliRunner().invoke(main, ["causes", "--lang", "zh-CN"]).output
+
+
+def test_missing_input_is_exit_3(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "nope.tgz")])
+    assert result.exit_code == 3
+    assert "input not found" in result.output
+
+
+def test_bad_timeline_options_are_usage_errors(tmp_path: Path) -> None:
+    log = tmp_path / "waagent.log"
+    log.write_text("2024-05-01T10:00:00.000000Z INFO ExtHandler ExtHandler hello\n")
+    for args in (["--around", "2024-05-01T10:00:00"], ["--around", "x"], ["--window", "ten"]):
+        result = CliRunner().invoke(main, ["timeline", str(log), *args])
+        assert result.exit_code == 2, args
+    assert CliRunner().invoke(main, ["timeline", str(log), "--tz", "Mars/Olympus"]).exit_code == 2
+
+
+def test_timeline_window_filter(tmp_path: Path) -> None:
+    log = tmp_path / "waagent.log"
+    log.write_text(
+        "2024-05-01T10:00:00.000000Z INFO ExtHandler ExtHandler Goal State Period: 6 sec.\n"
+        "2024-05-01T12:00:00.000000Z WARNING ExtHandler ExtHandler Dhcp client is not running.\n"
+    )
+    result = CliRunner().invoke(
+        main, ["timeline", str(log), "--format", "jsonl", "--around", "2024-05-01T12:00:00Z", "--window", "10m"]
+    )
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 1 and "12:00:00" in result.output
