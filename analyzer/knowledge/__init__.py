@@ -84,7 +84,7 @@ SOURCE_KINDS = (
     "command_execution_log",
     "vmsnapshot_extension_log",
     "vmsnapshot_shell_log",
-    "handler_status",
+    "handler_status_file",
     "waagent_status_json",
     "extensions_config_xml",
     "goal_state_xml",

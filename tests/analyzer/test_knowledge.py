@@ -136,7 +136,7 @@ def test_needs_semantics(cat):
     assert len(cause.needs) == 2
     assert not cause.evaluable({"vmsnapshot_extension_log"})
     assert cause.missing({"vmsnapshot_extension_log"}) == (("waagent_log", "command_execution_log"),)
-    assert cause.evaluable({"handler_status", "command_execution_log"})
+    assert cause.evaluable({"handler_status_file", "command_execution_log"})
     assert cat.cause("sql-vss-conflict").evaluable(set())
 
 
@@ -431,3 +431,11 @@ def test_missing_file_is_reported(kdir):
 
 def test_knowledge_error_is_a_value_error():
     assert issubclass(KnowledgeError, ValueError)
+
+
+def test_source_kinds_named_by_the_knowledge_exist_as_parsers() -> None:
+    from analyzer.knowledge import SOURCE_KINDS
+    from parsers import registry
+
+    kinds = {spec.kind for spec in registry.specs()}
+    assert set(SOURCE_KINDS) <= kinds, set(SOURCE_KINDS) - kinds
