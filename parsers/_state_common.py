@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as DefusedET
 
+from analyzer.model import Event
 from parsers.base import LineReader, ParseContext
 
 # Documents are small (goal states, status files: KiB); the agent itself truncates status files
@@ -154,7 +156,7 @@ def as_bool(value: Any) -> bool | None:
 
 # --- URLs, hosts, clouds ------------------------------------------------------------------------
 
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,15}://)[^/@\s]*@")
 
 
 def url_parts(url: str) -> tuple[str | None, str | None]:
@@ -244,7 +246,7 @@ def handler_from_path(*paths: str) -> tuple[str | None, str | None]:
     """``…/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/status/3.status`` → name, version."""
     for path in paths:
         for part in reversed((path or "").replace("\\", "/").replace("!", "/").split("/")):
-            m = _HANDLER_DIR.match(part)
+            m = _HANDLER_DIR.match(part) if len(part) < 300 else None
             if m:
                 return m.group("name"), m.group("version")
     return None, None
@@ -322,3 +324,39 @@ def scrub_urls(text: str) -> str:
         return safe or "<url>"
 
     return _URL.sub(_safe, text) if "://" in text else text
+
+
+def bounded(attrs: dict[str, Any], limit: int = 300) -> dict[str, Any]:
+    """Attrs with every string cut to ``limit`` (document values can be arbitrarily long)."""
+    return {k: short(v, limit) if isinstance(v, str) and len(v) > limit else v for k, v in attrs.items()}
+
+
+def opt_text(value: Any, limit: int = 200) -> str | None:
+    """A scalar document value as bounded text (numbers become text), None for anything else."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        return None
+    return short(str(value), limit)
+
+
+def guarded(events: Iterable[Event], ctx: ParseContext, message_limit: int = 4000) -> Iterator[Event]:
+    """Bound every string a parser took from a document: messages, attrs, handler names, facts.
+
+    A safety net on top of the parsers' own care, so a hostile document (a megabyte where an id
+    belongs) cannot bloat the timeline or the report.
+    """
+    first_fact = len(ctx.facts)
+    for event in events:
+        if len(event.message) > message_limit:
+            event.message = event.message[:message_limit] + f"… [{len(event.message) - message_limit} chars cut]"
+        event.attrs = bounded(event.attrs)
+        if event.handler and len(event.handler) > 200:
+            event.handler = short(event.handler, 200)
+        if event.handler_version and len(event.handler_version) > 60:
+            event.handler_version = short(event.handler_version, 60)
+        if len(event.time_raw) > 100:
+            event.time_raw = short(event.time_raw, 100)
+        yield event
+    for fact in ctx.facts[first_fact:]:
+        if isinstance(fact.value, str) and len(fact.value) > 300:
+            fact.value = short(fact.value, 300)
+        fact.attrs = bounded(fact.attrs)

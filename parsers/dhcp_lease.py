@@ -19,7 +19,7 @@ from typing import Any
 
 from analyzer.model import Clock, Event, EventKind
 from parsers import registry
-from parsers._state_common import as_int, descendants, local, name_of, parse_xml, text_of
+from parsers._state_common import as_int, descendants, guarded, local, name_of, parse_xml, text_of
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -104,7 +104,7 @@ def _dhclient(lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[E
             yield _emit(ctx, start, "dhclient", info, renew[0], renew[1])
             info = None
             continue
-        m = _STMT.match(line)
+        m = _STMT.match(line) if len(line) < 4096 else None
         if not m:
             continue
         stmt, value = " ".join(m.group("stmt").split()), m.group("value").strip()
@@ -195,6 +195,10 @@ def _wicked(lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Eve
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     # One pass: look at the first meaningful line to pick the format, then keep reading.
     lines = iter(reader.lines())
     seen: list[tuple[int, str]] = []

@@ -15,7 +15,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import BAD, handler_from_path, load_json, name_of, read_doc
+from parsers._state_common import BAD, guarded, handler_from_path, load_json, name_of, read_doc
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -24,6 +24,10 @@ _SEQ = re.compile(r"^(?:(?P<ext>.+)\.)?(?P<seq>\d+)[._]settings$")
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     file_name = name_of(ctx.path)

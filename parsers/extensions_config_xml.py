@@ -25,12 +25,15 @@ from parsers._state_common import (
     child,
     children,
     cloud_for_host,
+    guarded,
     history_stamp,
     incarnation_from_name,
     line_of,
     local,
+    opt_text,
     parse_xml,
     read_doc,
+    short,
     text_of,
     ticks_to_wall,
     url_parts,
@@ -108,8 +111,27 @@ def settings_presence(raw: Any) -> tuple[bool, bool, bool]:
     )
 
 
+def _text(value: Any, limit: int = 200) -> Any:
+    """Document strings bounded (a hostile document may hold a megabyte where an id belongs)."""
+    return short(value, limit) if isinstance(value, str) else None if isinstance(value, (dict, list)) else value
+
+
+def _bound(gs: GoalState) -> None:
+    for name in ("activity_id", "correlation_id", "source", "status_blob_type"):
+        setattr(gs, name, _text(getattr(gs, name)))
+    gs.required_features = [_text(f) for f in gs.required_features]
+    gs.ga_families = [(_text(n), _text(v), extra) for n, v, extra in gs.ga_families]
+    gs.extra_facts = {k: _text(v) for k, v in gs.extra_facts.items()}
+    for plugin in gs.plugins:
+        plugin.name, plugin.state = _text(plugin.name) or "?", _text(plugin.state)
+        plugin.version = opt_text(plugin.version)
+        for settings in plugin.settings:
+            settings.extension, settings.state = _text(settings.extension), _text(settings.state)
+
+
 def emit_goal_state(gs: GoalState, ctx: ParseContext) -> Iterator[Event]:
     """Facts and events common to ExtensionsConfig.xml and VmSettings.json."""
+    _bound(gs)
     hist_wall, hist_raw, _ = history_stamp(ctx.path, ctx.member)
     wall, time_raw = (gs.created, gs.created_raw) if gs.created else (hist_wall, hist_raw)
     clock = Clock.UTC if wall else Clock.UNKNOWN
@@ -310,6 +332,10 @@ def _from_xml(text: str, root: Any, ctx: ParseContext) -> GoalState:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     root = parse_xml(text, ctx, "ExtensionsConfig")

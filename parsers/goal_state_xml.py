@@ -15,6 +15,7 @@ from parsers import registry
 from parsers._state_common import (
     child,
     children,
+    guarded,
     history_stamp,
     incarnation_from_name,
     line_of,
@@ -32,6 +33,10 @@ _CONFIG_DOCS = ("HostingEnvironmentConfig", "SharedConfig", "ExtensionsConfig", 
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     if "empty placeholder file" in text[:200]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import BAD, as_bool, handler_from_path, line_of, load_json, read_doc, short
+from parsers._state_common import BAD, as_bool, guarded, handler_from_path, line_of, load_json, read_doc, short
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -30,6 +30,10 @@ _FLAGS = {
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader, 1 << 20)
     ctx.records += 1
     doc = load_json(text, ctx, "HandlerManifest")

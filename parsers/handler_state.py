@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import BAD, handler_from_path, load_json, name_of, read_doc, scrub_urls, short
+from parsers._state_common import BAD, guarded, handler_from_path, load_json, name_of, read_doc, scrub_urls, short
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -73,6 +73,10 @@ def _status(text: str, ctx: ParseContext, name: str | None, version: str | None)
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader, 1 << 20)
     ctx.records += 1
     name, version = handler_from_path(ctx.path, ctx.member)

@@ -31,9 +31,12 @@ from parsers import registry
 from parsers._state_common import (
     BAD,
     as_int,
+    bounded,
+    guarded,
     handler_from_path,
     load_json,
     name_of,
+    opt_text,
     parse_ms_date,
     parse_utc_stamp,
     read_doc,
@@ -47,7 +50,10 @@ from parsers.patterns import Sample
 KIND = "handler_status_file"
 VMSNAPSHOT = "VMSnapshot"
 _SUCCESS_CODES = {"0", "1", "3"}  # app-consistent, fs-consistent, same taskId already processed
-_TELEMETRY_PAIR = re.compile(r"(\w+)=([^,]*),")
+# The extension appends "key=value, " pairs for these keys only; literal names keep the scan linear.
+_TELEMETRY_PAIR = re.compile(
+    r"\b(statusBlobUploadError|snapshotCreator|hostStatusCodePreSnapshot|hostStatusCodeDoSnapshot)=([^,]{0,100}),"
+)
 _TELEMETRY_ATTRS = {
     "hostStatusCodePreSnapshot": "host_status_presnapshot",
     "hostStatusCodeDoSnapshot": "host_status_dosnapshot",
@@ -124,7 +130,7 @@ def _embedded(status: dict[str, Any]) -> dict[str, Any] | None:
 
 def describe_status(status: dict[str, Any], handler: str | None = None) -> tuple[dict[str, Any], str]:
     """(attrs, summary text) of one extension status object (the ``status`` member)."""
-    name = status.get("name") if isinstance(status.get("name"), str) else None
+    name = opt_text(status.get("name"))
     attrs: dict[str, Any] = {}
     file_status = str(status.get("status") or "").lower() or None
     code = status.get("code")
@@ -205,7 +211,7 @@ def describe_status(status: dict[str, Any], handler: str | None = None) -> tuple
         + (f" (embedded status={real_status})" if real_status else "")
         + (f": {short(scrub_urls(text_message), 400)}" if text_message.strip() else "")
     )
-    return attrs, summary
+    return bounded(attrs), short(summary, 1500)
 
 
 _SALVAGE = {
@@ -232,6 +238,10 @@ def _salvage(text: str) -> dict[str, Any]:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     seq = seq_from_path(ctx.path) if ctx.path else None
@@ -253,7 +263,7 @@ def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     status = top["status"]
     attrs, summary = describe_status(status, path_name)
     # The handler directory names the extension reliably; the document's name is the fallback.
-    handler = path_name or (status.get("name") if isinstance(status.get("name"), str) else None)
+    handler = path_name or opt_text(status.get("name"))
     version = attrs.get("extension_version") if isinstance(attrs.get("extension_version"), str) else path_version
     if seq is not None:
         attrs["seq"] = seq
@@ -261,7 +271,7 @@ def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
         attrs["partial"] = True
     if name_of(ctx.path).endswith("_status"):
         attrs["superseded"] = True  # renamed by the extension when a newer seq arrived
-    raw_time = top.get("timestampUTC") if isinstance(top.get("timestampUTC"), str) else ""
+    raw_time = opt_text(top.get("timestampUTC"), 60) or ""
     wall = parse_utc_stamp(raw_time) if raw_time else None
     if raw_time and wall is None:
         ctx.warn(f"status file: impossible timestampUTC {short(raw_time, 60)!r}", 1)

@@ -14,6 +14,7 @@ from parsers._state_common import (
     as_int,
     child,
     children,
+    guarded,
     history_stamp,
     line_of,
     local,
@@ -27,6 +28,10 @@ KIND = "hosting_env_xml"
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     root = parse_xml(text, ctx, "HostingEnvironmentConfig")

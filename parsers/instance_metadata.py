@@ -14,7 +14,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import BAD, line_of, load_json, read_doc, short
+from parsers._state_common import BAD, guarded, line_of, load_json, read_doc, short
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -48,6 +48,10 @@ _RESOURCE = re.compile(
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader, 4 << 20)
     ctx.records += 1
     doc = load_json(text, ctx, "instance metadata")

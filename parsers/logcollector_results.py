@@ -16,6 +16,7 @@ from typing import Any
 
 from analyzer.model import Clock, Event, EventKind
 from parsers import registry
+from parsers._state_common import guarded
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Pattern, PatternSet, Sample
 
@@ -195,6 +196,10 @@ def _finish(ctx: ParseContext, rec: dict[str, Any], stats: _Stats) -> Event:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx, message_limit=20_000)  # listings are long by nature
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     stats = _Stats()
     rec: dict[str, Any] | None = None
     for lineno, line in reader.lines():
@@ -255,7 +260,8 @@ registry.register(
         parse=parse,
         paths=("results.txt", "var/lib/waagent/logcollector/results.txt"),
         sniff=_sniff,
-        priority=30,
+        # above the agent log (same timestamp shape): the sniffer also wants collector phrases
+        priority=52,
         description="log collection time, mode, files added / truncated / missing, errors (UTC)",
         samples=(
             _s("Starting log collection at 2024-03-05T03:10:01Z", _C, phase="start", started="2024-03-05T03:10:01Z"),

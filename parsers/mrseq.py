@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import handler_from_path, read_doc, short
+from parsers._state_common import guarded, handler_from_path, read_doc, short
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -18,6 +18,10 @@ KIND = "mrseq"
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader, 4096).strip()
     ctx.records += 1
     name, version = handler_from_path(ctx.path, ctx.member)

@@ -15,7 +15,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import name_of, short
+from parsers._state_common import guarded, name_of, short
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -86,6 +86,10 @@ def _unquote(value: str) -> str:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     values: dict[str, tuple[str, int]] = {}
     free: list[tuple[int, str]] = []
     for lineno, line in reader.lines():
@@ -123,7 +127,7 @@ def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     if free:  # /etc/redhat-release: "Red Hat Enterprise Linux Server release 7.9 (Maipo)"; debian_version: "11.7"
         lineno, text = free[0]
         put("os.pretty", text, lineno)
-        m = _RELEASE_LINE.match(text)
+        m = _RELEASE_LINE.match(text) if len(text) < 500 else None
         if m:
             put("os.name", m.group("name").strip(), lineno)
             put("os.version", m.group("version"), lineno)

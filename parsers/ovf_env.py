@@ -12,7 +12,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import as_bool, descendants, line_of, local, parse_xml, read_doc, text_of
+from parsers._state_common import as_bool, descendants, guarded, line_of, local, parse_xml, read_doc, text_of
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -26,6 +26,10 @@ _PRESENCE = {"UserPassword": "has_password", "CustomData": "has_custom_data", "U
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     root = parse_xml(text, ctx, "ovf-env")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from analyzer.model import Clock, Event, EventKind
 from parsers import registry
-from parsers._state_common import as_int, child, children, history_stamp, line_of, local, parse_xml, read_doc
+from parsers._state_common import as_int, child, children, guarded, history_stamp, line_of, local, parse_xml, read_doc
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -14,6 +14,10 @@ KIND = "shared_config_xml"
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     root = parse_xml(text, ctx, "SharedConfig")

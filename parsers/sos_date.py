@@ -19,7 +19,7 @@ from typing import Any
 
 from analyzer.model import Clock, Event, EventKind
 from parsers import registry
-from parsers._state_common import name_of
+from parsers._state_common import guarded, name_of
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -71,6 +71,8 @@ def _offset_minutes(raw: str | None) -> int | None:
 def read_date(text: str) -> tuple[datetime, str | None, int | None] | None:
     """(wall as written, zone abbreviation, offset minutes) of one date/hwclock output line."""
     line = text.strip()
+    if len(line) > 200:
+        return None
     for layout in _LAYOUTS:
         m = layout.match(line)
         if not m:
@@ -123,6 +125,10 @@ def _reading(
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     file_name = name_of(ctx.path)
     utc_file = "utc" in file_name.lower()
     first = True
@@ -137,6 +143,10 @@ def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
         first = False
         stripped = line.strip()
         if not stripped:
+            continue
+        if len(stripped) > 1000:  # no clock reading is that long; keeps every regex below cheap
+            ctx.records += 1
+            ctx.unclassified += 1
             continue
         if _POSIX_TZ.match(stripped) and file_name == "localtime":
             posix = (lineno, stripped)

@@ -18,6 +18,7 @@ from parsers._state_common import (
     as_bool,
     as_int,
     ci_get,
+    guarded,
     history_stamp,
     incarnation_from_name,
     line_of,
@@ -74,6 +75,10 @@ def _plugins(text: str, doc: dict) -> list[Plugin]:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     doc = load_json(text, ctx, "VmSettings")

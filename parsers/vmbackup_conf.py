@@ -21,7 +21,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import BAD, is_secret_key, line_of, load_json, name_of, read_doc, short
+from parsers._state_common import BAD, guarded, is_secret_key, line_of, load_json, name_of, read_doc, short
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -136,6 +136,10 @@ def _plugin_json(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     name = name_of(ctx.path)
     if name.endswith(".json"):
         yield from _plugin_json(reader, ctx)

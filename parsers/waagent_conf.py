@@ -16,7 +16,7 @@ from typing import Any
 
 from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import strip_userinfo
+from parsers._state_common import guarded, strip_userinfo
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -51,6 +51,10 @@ def _clean(value: str) -> str:
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     for lineno, line in reader.lines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):

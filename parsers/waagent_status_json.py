@@ -25,10 +25,12 @@ from parsers import registry
 from parsers._state_common import (
     BAD,
     as_int,
+    guarded,
     history_stamp,
     incarnation_from_name,
     line_of,
     load_json,
+    opt_text,
     parse_utc_stamp,
     read_doc,
     scrub_urls,
@@ -60,15 +62,17 @@ def _summary_era(doc: dict[str, Any], text: str, ctx: ParseContext) -> Iterator[
     raw = doc.get("last_successful_status_upload_time")
     line = line_of(text, '"last_successful_status_upload_time"')
     wall = _time(raw, ctx, line)
-    version = doc.get("current_version") or doc.get("goal_state_version")
+    version = opt_text(doc.get("current_version") or doc.get("goal_state_version"), 60)
     if isinstance(version, str):
         ctx.fact("agent.goal_state_version", version, line=line_of(text, '"current_version"'), source="waagent_status")
     python = doc.get("python_version")
     if isinstance(python, str):
-        ctx.fact("agent.python", python.replace("Python:", "").strip(), line=line_of(text, '"python_version"'))
+        ctx.fact(
+            "agent.python", short(python.replace("Python:", "").strip(), 60), line=line_of(text, '"python_version"')
+        )
     distro = doc.get("distro_details")
     if isinstance(distro, str):
-        ctx.fact("agent.distro", distro, line=line_of(text, '"distro_details"'))
+        ctx.fact("agent.distro", short(distro, 100), line=line_of(text, '"distro_details"'))
     handlers = doc.get("extensions_status")
     handlers = handlers if isinstance(handlers, list) else []
     yield Event(
@@ -85,7 +89,8 @@ def _summary_era(doc: dict[str, Any], text: str, ctx: ParseContext) -> Iterator[
     for handler in handlers:
         if not isinstance(handler, dict):
             continue
-        name, hversion, state = handler.get("name"), handler.get("version"), handler.get("status")
+        name, hversion = opt_text(handler.get("name")), opt_text(handler.get("version"), 60)
+        state = opt_text(handler.get("status"), 60)
         pos = text.find(f'"{name}"', pos) if isinstance(name, str) else -1
         hline = text.count("\n", 0, pos) + 1 if pos >= 0 else line
         pos = max(pos, 0) + 1
@@ -112,7 +117,7 @@ def _blob_era(doc: dict[str, Any], text: str, ctx: ParseContext) -> Iterator[Eve
     raw = raw if isinstance(raw, str) else ""
     clock = Clock.UTC if wall else Clock.UNKNOWN
     ga = agg.get("guestAgentStatus") if isinstance(agg.get("guestAgentStatus"), dict) else {}
-    version, ga_status = ga.get("version"), ga.get("status")
+    version, ga_status = opt_text(ga.get("version"), 60), opt_text(ga.get("status"), 60)
     gline = line_of(text, '"guestAgentStatus"')
     if isinstance(version, str):
         ctx.fact("agent.goal_state_version", version, line=gline, source="waagent_status")
@@ -191,8 +196,8 @@ def _blob_era(doc: dict[str, Any], text: str, ctx: ParseContext) -> Iterator[Eve
     for handler in handlers:
         if not isinstance(handler, dict):
             continue
-        name, hversion = handler.get("handlerName"), handler.get("handlerVersion")
-        state, code = handler.get("status"), handler.get("code")
+        name, hversion = opt_text(handler.get("handlerName")), opt_text(handler.get("handlerVersion"), 60)
+        state, code = opt_text(handler.get("status"), 60), opt_text(handler.get("code"), 20)
         pos = text.find(f'"{name}"', pos) if isinstance(name, str) else -1
         hline = text.count("\n", 0, pos) + 1 if pos >= 0 else line
         pos = max(pos, 0) + 1
@@ -247,6 +252,10 @@ def _blob_era(doc: dict[str, Any], text: str, ctx: ParseContext) -> Iterator[Eve
 
 
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
+    return guarded(_parse(reader, ctx), ctx)
+
+
+def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     text = read_doc(reader)
     ctx.records += 1
     doc = load_json(text, ctx, "waagent status")
