@@ -29,6 +29,7 @@ _PHASE_OF_KIND = {
     EventKind.EXT_STATUS: "status",
 }
 _RUN_GAP = timedelta(hours=3)
+_LEAD = timedelta(minutes=10)
 _SUCCESS_CODES = {"0", "1"}
 _UNFINISHED_CODES = {"4"}
 _WINDOW_MARGIN = timedelta(hours=1)
@@ -74,38 +75,66 @@ def _seq_of(ev: Event) -> int | None:
 
 
 def assemble(tl: Timeline) -> list[Run]:
-    """Runs in time order.  Events without a sequence number join the run open at their time."""
+    """Runs in time order.
+
+    Events that carry a sequence number found the runs; events without one (most extension
+    records, agent lines of old versions) join the run whose span, widened by a lead of a few
+    minutes (the agent logs "Target handler state" before it writes the settings file), holds
+    them.  Only where no numbered run is near do unnumbered events form a run of their own.
+    """
+    refs = [
+        (i, ev, when)
+        for i, (ev, when) in enumerate(zip(tl.events, tl.times, strict=True))
+        if when is not None and is_vmsnapshot(ev)
+    ]
     runs: list[Run] = []
     open_by_seq: dict[int, Run] = {}
-    current: Run | None = None
-    for index, (ev, when) in enumerate(zip(tl.events, tl.times, strict=True)):
-        if when is None or not is_vmsnapshot(ev):
-            continue
-        phase = _PHASE_OF_KIND.get(ev.kind)
+    loose: list[tuple[int, Event, datetime]] = []
+    for index, ev, when in refs:
         seq = _seq_of(ev)
-        run = None
-        if seq is not None:
-            run = open_by_seq.get(seq)
-            if run is not None and when - run.end > _RUN_GAP:
-                run = None
-            if run is None:
-                run = Run(seq=seq, start=when, end=when)
-                runs.append(run)
-                open_by_seq[seq] = run
-        elif current is not None and when - current.end <= _RUN_GAP:
-            run = current
-        elif phase in ("enable", "before-freeze", "freeze", "snapshot", "thaw"):
-            run = Run(seq=None, start=when, end=when)
-            runs.append(run)
-        if run is None:
+        if seq is None:
+            loose.append((index, ev, when))
             continue
-        current = run
+        run = open_by_seq.get(seq)
+        if run is None or when - run.end > _RUN_GAP:
+            run = Run(seq=seq, start=when, end=when)
+            runs.append(run)
+            open_by_seq[seq] = run
         run.events.append(index)
         run.end = max(run.end, when)
-        _absorb(run, ev, when, phase)
+    orphans: list[Run] = []
+    for index, ev, when in loose:
+        home = _home_run(runs, when)
+        if home is None:
+            home = next((r for r in reversed(orphans) if when - r.end <= _RUN_GAP), None)
+            if home is None:
+                if _PHASE_OF_KIND.get(ev.kind) is None:
+                    continue
+                home = Run(seq=None, start=when, end=when)
+                orphans.append(home)
+        home.events.append(index)
+        home.start = min(home.start, when)
+        home.end = max(home.end, when)
+    runs.extend(orphans)
+    runs.sort(key=lambda r: r.start)
     for run in runs:
+        run.events.sort(key=lambda i: (tl.times[i] or run.start, i))
+        for i in run.events:
+            ev, when = tl.events[i], tl.times[i]
+            assert when is not None
+            _absorb(run, ev, when, _PHASE_OF_KIND.get(ev.kind))
         _conclude(run, tl)
     return runs
+
+
+def _home_run(runs: list[Run], when: datetime) -> Run | None:
+    """The numbered run that was going on at ``when`` (or starts within the lead time after it)."""
+    best = None
+    for run in runs:
+        if run.start - _LEAD <= when <= run.end + _RUN_GAP and (best is None or run.start > best.start):
+            if when >= run.start - _LEAD:
+                best = run
+    return best
 
 
 def _absorb(run: Run, ev: Event, when: datetime, phase: str | None) -> None:

@@ -1,0 +1,161 @@
+"""The diagnosis engine: every catalogue cause judged by its rule, weighed, ranked, bucketed.
+
+Every cause id ends in exactly one of findings, ruled_out, not_evaluable, not_applicable
+(design §4).  Confidence comes from the evidence the rule returned (knowledge/weights.toml: a
+noisy-OR of per-item weights, decay with distance from the run window, counter-evidence, the
+portal-code prior), never from counting ERROR lines.  A cause that cannot explain the last phase
+the analysed run reached is held below ``likely`` so that it cannot be the verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from analyzer import rules
+from analyzer.knowledge import Cause, Weights, load_catalogue, load_codes, load_versions, load_weights
+from analyzer.model import Fact
+from analyzer.rules.base import Evidence, Judgement, RuleContext
+from analyzer.runs import Run
+from analyzer.timeline import Timeline
+
+_RUN_PHASE_TO_KNOWLEDGE = {"enable": "before-freeze"}
+TARGET_OS = "linux"
+
+
+@dataclass
+class Finding:
+    cause: Cause
+    verdict: str  # likely | possible
+    confidence: float
+    judgement: Judgement
+    explains_phase: bool
+    why_not_runner_up: str | None = None
+
+
+@dataclass
+class Diagnosis:
+    findings: list[Finding] = field(default_factory=list)
+    ruled_out: list[tuple[Cause, Judgement]] = field(default_factory=list)
+    not_evaluable: list[tuple[Cause, list[str]]] = field(default_factory=list)
+    not_applicable: list[tuple[Cause, str]] = field(default_factory=list)
+    phase: str = "no-enable"
+    knowledge_version: str = ""
+    rule_errors: list[str] = field(default_factory=list)
+
+    @property
+    def top(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+
+def run_phase(run: Run | None) -> str:
+    if run is None:
+        return "no-enable"
+    return _RUN_PHASE_TO_KNOWLEDGE.get(run.last_phase, run.last_phase)
+
+
+def _weigh(evidence: Evidence, ctx: RuleContext, weights: Weights) -> float:
+    if evidence.weight is not None:
+        base = evidence.weight
+        if evidence.kind == "line" and not evidence.in_window:
+            # an explicit weight still fades with distance from the window
+            factor = weights.decayed(ctx.minutes_outside(evidence.time)) / weights.line_in_window
+            return base * factor
+        return base
+    if evidence.kind == "line":
+        return weights.decayed(ctx.minutes_outside(evidence.time))
+    return weights.base(evidence.kind)
+
+
+def diagnose(
+    timeline: Timeline,
+    runs: list[Run],
+    run: Run | None,
+    window: tuple[datetime, datetime] | None,
+    facts: list[Fact],
+    kinds: frozenset[str],
+    job_error: str | None = None,
+    backup_time: tuple[datetime, datetime] | None = None,
+) -> Diagnosis:
+    catalogue = load_catalogue()
+    weights = load_weights()
+    codes = load_codes()
+    versions = load_versions()
+    phase = run_phase(run)
+    diagnosis = Diagnosis(phase=phase, knowledge_version=catalogue.knowledge_version)
+    for cause in catalogue.causes:
+        if cause.os != TARGET_OS:
+            diagnosis.not_applicable.append((cause, f"{cause.os.capitalize()} only"))
+            continue
+        missing = cause.missing(kinds)
+        if missing:
+            diagnosis.not_evaluable.append((cause, [" or ".join(group) for group in missing]))
+            continue
+        judge = rules.get(cause.id)
+        if judge is None:
+            diagnosis.not_evaluable.append((cause, ["no rule for this cause in this version"]))
+            continue
+        ctx = RuleContext(cause, timeline, runs, run, window, facts, kinds, codes, versions, job_error, backup_time)
+        try:
+            judgement = judge(ctx)
+        except Exception as exc:  # a rule bug degrades one cause, never the report  # noqa: BLE001
+            diagnosis.rule_errors.append(f"rule {cause.id}: {type(exc).__name__}: {exc}")
+            diagnosis.not_evaluable.append((cause, [f"rule error ({type(exc).__name__})"]))
+            continue
+        if judgement.not_evaluable:
+            diagnosis.not_evaluable.append((cause, judgement.not_evaluable))
+            continue
+        for item in (*judgement.support, *judgement.counter):
+            if item.kind == "line" and item.time is not None:
+                item.in_window = ctx.in_window(item.time)
+        if not judgement.support:
+            diagnosis.ruled_out.append((cause, judgement))
+            continue
+        confidence = weights.combine(
+            (_weigh(e, ctx, weights) for e in judgement.support),
+            counter=len(judgement.counter),
+            window_evidence=any(e.kind == "line" and e.in_window for e in judgement.support),
+            portal_prior=bool(job_error) and job_error in cause.portal_codes,
+        )
+        explains = cause.explains(phase) if phase in _known_phases() else True
+        if judgement.cap == "possible" or not explains:
+            confidence = min(confidence, weights.cap_without_window_evidence)
+        verdict = weights.verdict(confidence)
+        if verdict is None:
+            if not judgement.reason:
+                judgement.reason = f"evidence too weak (confidence {confidence:.2f})"
+            diagnosis.ruled_out.append((cause, judgement))
+            continue
+        diagnosis.findings.append(Finding(cause, verdict, confidence, judgement, explains))
+    diagnosis.findings.sort(key=lambda f: (-f.confidence, f.cause.family, f.cause.id))
+    diagnosis.ruled_out.sort(key=lambda p: p[0].id)
+    diagnosis.not_evaluable.sort(key=lambda p: p[0].id)
+    diagnosis.not_applicable.sort(key=lambda p: p[0].id)
+    _explain_runner_up(diagnosis)
+    return diagnosis
+
+
+def _known_phases() -> tuple[str, ...]:
+    from analyzer.knowledge import PHASES
+
+    return PHASES
+
+
+def _explain_runner_up(diagnosis: Diagnosis) -> None:
+    if len(diagnosis.findings) < 2:
+        return
+    top, runner = diagnosis.findings[0], diagnosis.findings[1]
+    if not runner.explains_phase:
+        reason = f"it cannot explain the last phase the run reached ({diagnosis.phase})"
+    elif not any(e.in_window for e in runner.judgement.support if e.kind == "line"):
+        reason = "none of its evidence falls inside the analysed run's window"
+    else:
+        own = {(e.member, e.line, e.text) for e in runner.judgement.support}
+        separating = next((e for e in top.judgement.support if (e.member, e.line, e.text) not in own), None)
+        if separating is not None and separating.kind == "line":
+            where = f"{separating.source}:{separating.line}" if separating.line else (separating.source or "")
+            first_line = separating.text.split("\n", 1)[0][:160]
+            reason = f"weaker evidence; {top.cause.id} is shown by {where} \u201c{first_line}\u201d"
+        else:
+            reason = f"weaker evidence ({runner.confidence:.2f} against {top.confidence:.2f})"
+    top.why_not_runner_up = f"{runner.cause.id} ({runner.verdict}, {runner.confidence:.2f}): {reason}"

@@ -1,0 +1,1 @@
+"""Rules of family 1 (see causes.md)."""

@@ -1,0 +1,1 @@
+"""Rules of family 2 (see causes.md)."""

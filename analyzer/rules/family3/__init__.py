@@ -1,0 +1,1 @@
+"""Rules of family 3 (see causes.md)."""

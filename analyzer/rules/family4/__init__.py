@@ -1,0 +1,1 @@
+"""Rules of family 4 (see causes.md)."""
