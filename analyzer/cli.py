@@ -48,6 +48,19 @@ def _tz(value: str | None) -> TimeZoneInfo | None:
         raise Fail(str(exc), EXIT_USAGE) from exc
 
 
+def _backup_time(value: str | None) -> tuple[Any, Any] | None:
+    if not value:
+        return None
+    from analyzer.commands.timeline import parse_instant
+
+    lo, _, hi = value.partition("/")
+    first = parse_instant(lo, "--backup-time")
+    second = parse_instant(hi, "--backup-time") if hi else first
+    if second < first:
+        raise Fail("--backup-time T/T2 needs T2 after T", EXIT_USAGE)
+    return first, second
+
+
 def _check_inputs(inputs: tuple[str, ...]) -> list[Path]:
     """Validated here rather than by click so that a missing path is exit 3 with one line."""
     paths = [Path(p) for p in inputs]
@@ -114,6 +127,17 @@ quiet_option = click.option("--quiet", is_flag=True, help="no progress output")
 @click.option("--json", "json_out", help="write the JSON report to PATH, or - for stdout")
 @click.option("--lang", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True)
 @click.option("--tz", "tz", metavar="ZONE", help="VM time zone: +08:00 or Asia/Shanghai (overrides inference)")
+@click.option(
+    "--backup-time",
+    "backup_time",
+    metavar="T[/T2]",
+    help="when the failed backup ran, with an offset: 2024-05-01T10:00Z",
+)
+@click.option(
+    "--job-error", "job_error", metavar="CODE", help="portal error code, e.g. GuestAgentSnapshotTaskStatusError"
+)
+@click.option("--expect", "expect", metavar="CAUSE", help="exit 1 unless the top cause is CAUSE (or none)")
+@click.option("--summary", "summary", type=click.Choice(["text", "markdown"]), help="print a ticket-ready summary")
 @limit_option
 @quiet_option
 @_guarded
@@ -123,13 +147,28 @@ def analyze(
     json_out: str | None,
     lang: str,
     tz: str | None,
+    backup_time: str | None,
+    job_error: str | None,
+    expect: str | None,
+    summary: str | None,
     limit: tuple[str, ...],
     quiet: bool,
 ) -> int:
     """Analyse one bundle (several INPUTS = loose files of one ticket)."""
-    from analyzer.commands.analyze import run_analyze
+    from analyzer.commands.analyze import AnalyzeOptions, run_analyze
 
-    return run_analyze(_check_inputs(inputs), _limits(limit), _tz(tz), html_out, json_out, lang, quiet)
+    options = AnalyzeOptions(
+        html_out=html_out,
+        json_out=json_out,
+        lang=lang,
+        backup_time=_backup_time(backup_time),
+        job_error=job_error,
+        expect=expect,
+        summary=summary,
+        quiet=quiet,
+    )
+    limits, zone = _limits(limit), _tz(tz)
+    return run_analyze(_check_inputs(inputs), limits, zone, options)
 
 
 @main.command()
@@ -161,6 +200,18 @@ def timeline(
 
 
 @main.command()
+@click.argument("corpus")
+@click.option("--junit", metavar="PATH", help="write JUnit XML here")
+@limit_option
+@_guarded
+def regress(corpus: str, junit: str | None, limit: tuple[str, ...]) -> int:
+    """Run every case of a regression corpus; exit 1 when one fails."""
+    from analyzer.commands.regress import run_regress
+
+    return run_regress(Path(corpus), junit, _limits(limit))
+
+
+@main.command()
 @click.option("--lang", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True)
 @_guarded
 def causes(lang: str) -> int:
@@ -168,3 +219,20 @@ def causes(lang: str) -> int:
     from analyzer.commands.causes import run_causes
 
     return run_causes(lang)
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("-o", "out", required=True, metavar="PATH", help="folder, .tar.gz or .zip to write")
+@click.option("--seed", type=int, default=0, show_default=True, help="same seed, same bundle")
+@click.option("--size", metavar="BYTES", help="target of total log bytes: 500K, 64M, 1G (default 1M)")
+@click.option(
+    "--era", type=click.Choice(["2.0", "legacy", "2.2.46", "iso", "mixed"]), default="mixed", show_default=True
+)
+@click.option("--layout", type=click.Choice(["dir", "tar.gz", "logcollector-zip"]), default="dir", show_default=True)
+@_guarded
+def simulate(scenario: str, out: str, seed: int, size: str | None, era: str, layout: str) -> int:
+    """Write a realistic synthetic bundle for SCENARIO (a cause id or `healthy`)."""
+    from analyzer.commands.simulate import run_simulate
+
+    return run_simulate(scenario, out, seed, size, era, layout)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from analyzer.bundle import Bundle, open_bundle
+from analyzer.engine import Diagnosis, diagnose
 from analyzer.limits import Limits
 from analyzer.merge import EventSpill
 from analyzer.model import Event
@@ -31,6 +32,7 @@ class Analysis:
     window: tuple[datetime, datetime] | None
     window_basis: str
     backup_time: tuple[datetime, datetime] | None = None
+    diagnosis: Diagnosis = field(default_factory=Diagnosis)
 
     def close(self) -> None:
         self.bundle.close()
@@ -48,6 +50,7 @@ def analyse(
     tz: TimeZoneInfo | None = None,
     backup_time: tuple[datetime, datetime] | None = None,
     spill: EventSpill | None = None,
+    job_error: str | None = None,
 ) -> Analysis:
     """Open, parse and order one bundle, and pick the run to judge.  The caller closes it.
 
@@ -67,10 +70,12 @@ def analyse(
         if window is not None and basis != "whole-bundle" and _fill_window(parsed, timeline, window):
             run, basis, window = _choose(timeline, backup_time)
         runs = assemble(timeline)
+        kinds = frozenset(st.source.kind for st in parsed.stats if st.source.bytes > 0)
+        diagnosis = diagnose(timeline, runs, run, window, parsed.facts, kinds, job_error, backup_time)
     except BaseException:
         bundle.close()
         raise
-    return Analysis(bundle, parsed, timeline, runs, run, window, basis, backup_time)
+    return Analysis(bundle, parsed, timeline, runs, run, window, basis, backup_time, diagnosis)
 
 
 def _choose(

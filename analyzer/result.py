@@ -7,11 +7,19 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.pipeline import Analysis
+from analyzer.report_parts import (
+    collect_next,
+    coverage,
+    missing_sources,
+    render_evidence,
+    render_findings,
+    result_status,
+    vm_section,
+)
 from analyzer.runs import Run
 from analyzer.timeline import format_time
 
 SCHEMA = "snapdiag.report/1"
-KNOWLEDGE_VERSION = "0"
 
 
 def _sources(analysis: Analysis) -> list[dict[str, Any]]:
@@ -56,7 +64,7 @@ def _run(run: Run) -> dict[str, Any]:
     }
 
 
-def build_result(analysis: Analysis, generated_at: datetime | None = None) -> dict[str, Any]:
+def build_result(analysis: Analysis, generated_at: datetime | None = None, lang: str = "en") -> dict[str, Any]:
     bundle = analysis.bundle
     tl = analysis.timeline
     warnings = list(bundle.warnings)
@@ -64,26 +72,24 @@ def build_result(analysis: Analysis, generated_at: datetime | None = None) -> di
         warnings.extend(st.warnings)
     warnings.extend(tl.warnings)
     now = generated_at or datetime.now(UTC)
+    diagnosis = analysis.diagnosis
+    vm = vm_section(analysis)
+    findings = render_findings(analysis, lang, vm["cloud"])
+    warnings.extend(diagnosis.rule_errors)
     return {
         "schema": SCHEMA,
         "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "tool": {"name": "snapdiag", "version": __version__, "knowledge_version": KNOWLEDGE_VERSION},
-        "result": {"status": "no-data", "top_cause": "none"},
+        "tool": {"name": "snapdiag", "version": __version__, "knowledge_version": diagnosis.knowledge_version},
+        "result": result_status(analysis),
         "bundle": {
             "inputs": [p.rsplit("/", 1)[-1] for p in bundle.inputs],
             "sha256": bundle.sha256,
             "layout": bundle.layout,
             "sources": _sources(analysis),
-            "missing": [],
+            "missing": missing_sources(analysis),
             "warnings": warnings,
         },
-        "vm": {
-            "time_zone": {
-                "offset": tl.time_zone.offset_text(),
-                "basis": tl.time_zone.basis,
-                "evidence": tl.time_zone.evidence,
-            },
-        },
+        "vm": vm,
         "runs": [_run(r) for r in analysis.runs],
         "window": {
             "start": format_time(analysis.window[0]) if analysis.window else None,
@@ -91,12 +97,19 @@ def build_result(analysis: Analysis, generated_at: datetime | None = None) -> di
             "basis": analysis.window_basis,
             "backup_time": format_time(analysis.backup_time[0]) if analysis.backup_time else None,
         },
-        "coverage": {"covers_window": bool(tl.events), "verbose_logging": False, "notes": []},
-        "findings": [],
-        "ruled_out": [],
-        "not_evaluable": [],
-        "not_applicable": [],
-        "collect_next": [],
+        "coverage": coverage(analysis),
+        "findings": findings,
+        "ruled_out": [
+            {
+                "cause": c.id,
+                "reason": j.reason or "no evidence for it in the analysed window",
+                "evidence": [render_evidence(analysis, e) for e in j.counter],
+            }
+            for c, j in diagnosis.ruled_out
+        ],
+        "not_evaluable": [{"cause": c.id, "missing": list(missing)} for c, missing in diagnosis.not_evaluable],
+        "not_applicable": [{"cause": c.id, "reason": reason} for c, reason in diagnosis.not_applicable],
+        "collect_next": collect_next(analysis, lang),
         "timeline": {
             "events": len(tl.events),
             "routine_counted": sum(tl.routine_counts.values()),

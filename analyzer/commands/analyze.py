@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -23,18 +25,25 @@ def _write(path: str, text: str) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
-def run_analyze(
-    inputs: list[Path],
-    limits: Limits,
-    tz: TimeZoneInfo | None,
-    html_out: str | None,
-    json_out: str | None,
-    lang: str,
-    quiet: bool,
-) -> int:
+@dataclass
+class AnalyzeOptions:
+    html_out: str | None = None
+    json_out: str | None = None
+    lang: str = "en"
+    backup_time: tuple[datetime, datetime] | None = None
+    job_error: str | None = None
+    expect: str | None = None
+    summary: str | None = None
+    quiet: bool = False
+
+
+def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, options: AnalyzeOptions) -> int:
+    from analyzer.cli import EXIT_EXPECTATION
+
     redactor = Redactor()
-    with analyse(inputs, limits, tz) as analysis:
-        result = build_result(analysis)
+    json_out, html_out, lang = options.json_out, options.html_out, options.lang
+    with analyse(inputs, limits, tz, backup_time=options.backup_time, job_error=options.job_error) as analysis:
+        result = build_result(analysis, lang=lang)
     if json_out:
         _write(json_out, render_json(result, redactor))
     if html_out:
@@ -48,4 +57,10 @@ def run_analyze(
         )
         for warning in result["bundle"]["warnings"][:10]:
             click.echo(f"warning: {redactor(warning)}")
+    if options.expect is not None:
+        top = result["result"]["top_cause"]
+        met = result["result"]["status"] != "diagnosed" if options.expect == "none" else top == options.expect
+        if not met:
+            click.echo(f"snapdiag: expected {options.expect}, got {top} ({result['result']['status']})", err=True)
+            return EXIT_EXPECTATION
     return 0

@@ -1,0 +1,227 @@
+"""Pieces of the result object (design §4) that summarise the diagnosis, the VM and coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.context import ContextReader
+from analyzer.engine import Finding
+from analyzer.knowledge import compare_versions, load_catalogue, load_collect
+from analyzer.model import Fact
+from analyzer.pipeline import Analysis
+from analyzer.rules.base import Evidence
+from analyzer.timeline import format_time
+
+# Where each source kind lives on the VM (for "missing" and the collect-next hints).
+KIND_PATHS = {
+    "waagent_log": "var/log/waagent.log",
+    "command_execution_log": "var/log/azure/<handler>/CommandExecution.log",
+    "vmsnapshot_extension_log": "var/log/azure/Microsoft.Azure.RecoveryServices.VMSnapshotLinux/extension.log",
+    "vmsnapshot_shell_log": "var/log/azure/Microsoft.Azure.RecoveryServices.VMSnapshotLinux/shell.log",
+    "handler_status_file": "var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-<version>/status/",
+    "waagent_status_json": "var/lib/waagent/waagent_status.json",
+    "extensions_config_xml": "var/lib/waagent/ExtensionsConfig.<n>.xml",
+    "goal_state_xml": "var/lib/waagent/GoalState.<n>.xml",
+    "hosting_env_xml": "var/lib/waagent/HostingEnvironmentConfig.xml",
+    "shared_config_xml": "var/lib/waagent/SharedConfig.xml",
+    "waagent_conf": "etc/waagent.conf",
+    "vmbackup_conf": "etc/azure/vmbackup.conf",
+    "dhcp_lease": "var/lib/dhcp/dhclient.*.leases",
+    "os_release": "etc/os-release",
+    "syslog": "var/log/syslog or var/log/messages",
+    "journal": "journalctl output",
+    "dmesg": "var/log/dmesg",
+}
+_CONFIG_KEYS = ("Logs.Verbose", "Extensions.Enabled", "AutoUpdate.Enabled", "AutoUpdate.UpdateToLatestVersion",
+                "HttpProxy.Host", "HttpProxy.Port", "OS.EnableFirewall", "Protocol.EndpointDiscovery")  # fmt: skip
+VMSNAPSHOT = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
+
+
+def _last(facts: list[Fact], key: str) -> Any:
+    value = None
+    for fact in facts:
+        if fact.key == key:
+            value = fact.value
+    return value
+
+
+def _highest_version(facts: list[Fact], key: str) -> str | None:
+    best: str | None = None
+    for fact in facts:
+        if fact.key == key and isinstance(fact.value, str) and fact.value[:1].isdigit():
+            try:
+                if best is None or compare_versions(fact.value, best) > 0:
+                    best = fact.value
+            except ValueError:
+                continue
+    return best
+
+
+def vm_section(analysis: Analysis) -> dict[str, Any]:
+    facts = analysis.parsed.facts
+    tz = analysis.timeline.time_zone
+    extensions: dict[str, dict[str, Any]] = {}
+    for fact in facts:
+        name = fact.attrs.get("name")
+        if not isinstance(name, str) or fact.key not in ("extension.version", "extension.state"):
+            continue
+        entry = extensions.setdefault(name, {"name": name, "version": None, "state": None})
+        field = "version" if fact.key == "extension.version" else "state"
+        if field == "version" and entry["version"] and isinstance(fact.value, str):
+            try:
+                if compare_versions(fact.value, entry["version"]) <= 0:
+                    continue
+            except ValueError:
+                continue
+        entry[field] = fact.value
+    os_name = _last(facts, "os.pretty") or " ".join(
+        str(v) for v in (_last(facts, "os.name"), _last(facts, "os.version")) if v
+    )
+    return {
+        "agent": {
+            "daemon": _highest_version(facts, "agent.daemon_version"),
+            "goal_state": _highest_version(facts, "agent.goal_state_version"),
+        },
+        "os": os_name or None,
+        "cloud": _last(facts, "cloud") or "unknown",
+        "time_zone": {"offset": tz.offset_text(), "basis": tz.basis, "evidence": list(tz.evidence)},
+        "python": {"agent": _last(facts, "agent.python"), "extension": _last(facts, "extension.python")},
+        "extensions": sorted(extensions.values(), key=lambda e: e["name"]),
+        "config": {key: _last(facts, f"waagent_conf.{key}") for key in _CONFIG_KEYS},
+        "wireserver": _last(facts, "wireserver") or _last(facts, "dhcp.option_245"),
+    }
+
+
+def result_status(analysis: Analysis) -> dict[str, str]:
+    diagnosis = analysis.diagnosis
+    top = diagnosis.top
+    top_cause = top.cause.id if top else "none"
+    evaluated = diagnosis.findings or diagnosis.ruled_out
+    run = analysis.run
+    if not evaluated:
+        status = "no-data"
+    elif run is not None and run.outcome == "succeeded" and not any(f.verdict == "likely" for f in diagnosis.findings):
+        status = "guest-healthy"
+    elif top is not None and top.verdict == "likely":
+        status = "diagnosed"
+    else:
+        status = "inconclusive"
+    return {"status": status, "top_cause": top_cause}
+
+
+def render_evidence(analysis: Analysis, evidence: Evidence, reader: ContextReader | None = None) -> dict[str, Any]:
+    reader = reader or ContextReader(analysis.parsed)
+    before: list[str] = []
+    after: list[str] = []
+    if evidence.kind == "line":
+        before, after = reader.around(evidence.member, evidence.line, evidence.text.count("\n") + 1)
+    out: dict[str, Any] = {
+        "kind": evidence.kind,
+        "source": evidence.source,
+        "member": evidence.member,
+        "line": evidence.line,
+        "time": format_time(evidence.time),
+        "text": evidence.text if not evidence.note else f"{evidence.text}",
+        "context_before": before,
+        "context_after": after,
+    }
+    if evidence.weight is not None:
+        out["weight"] = round(evidence.weight, 2)
+    return out
+
+
+def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: ContextReader) -> dict[str, Any]:
+    cause = f.cause
+    summary = f.judgement.summary or cause.summary.get(lang)
+    steps = cause.remedy_for("linux", cloud)
+    return {
+        "cause": cause.id,
+        "family": cause.family,
+        "title": cause.title.get(lang),
+        "verdict": f.verdict,
+        "confidence": f.confidence,
+        "summary": summary,
+        "why_not_runner_up": f.why_not_runner_up,
+        "remedy": [step.text.get(lang) + (f"\n$ {step.command}" if step.command else "") for step in steps],
+        "evidence": [render_evidence(analysis, e, reader) for e in f.judgement.support],
+        "counter_evidence": [render_evidence(analysis, e, reader) for e in f.judgement.counter],
+    }
+
+
+def render_findings(analysis: Analysis, lang: str, cloud: str) -> list[dict[str, Any]]:
+    reader = ContextReader(analysis.parsed)
+    return [_finding(analysis, f, lang, cloud, reader) for f in analysis.diagnosis.findings]
+
+
+def present_kinds(analysis: Analysis) -> frozenset[str]:
+    return frozenset(st.source.kind for st in analysis.parsed.stats if st.source.bytes > 0)
+
+
+def missing_sources(analysis: Analysis) -> list[dict[str, Any]]:
+    present = present_kinds(analysis)
+    needed: dict[str, set[str]] = {}
+    for cause in load_catalogue().causes:
+        if cause.os != "linux":
+            continue
+        for group in cause.missing(present):
+            for kind in group:
+                needed.setdefault(kind, set()).add(cause.id)
+    return [
+        {"path": KIND_PATHS.get(kind, kind), "needed_for": sorted(ids)}
+        for kind, ids in sorted(needed.items(), key=lambda kv: KIND_PATHS.get(kv[0], kv[0]))
+    ]
+
+
+def coverage(analysis: Analysis) -> dict[str, Any]:
+    facts = analysis.parsed.facts
+    notes: list[str] = []
+    window = analysis.window
+    covers = False
+    if window is not None:
+        for ev, when in zip(analysis.timeline.events, analysis.timeline.times, strict=True):
+            if (
+                when is not None
+                and window[0] <= when <= window[1]
+                and ev.parser in ("waagent_log", "vmsnapshot_extension_log")
+            ):
+                covers = True
+                break
+    if not covers:
+        notes.append("no agent or extension log line falls inside the analysed window")
+    verbose = str(_last(facts, "waagent_conf.Logs.Verbose") or "n").lower() == "y"
+    if not verbose:
+        notes.append("agent verbose logging is off (Logs.Verbose=n): HTTP details and proxy use are not logged")
+    for key, bad in (
+        ("vmbackup_conf.SnapshotThread.LoggingOff", "1"),
+        ("vmbackup_conf.SnapshotThread.WriteLog", "false"),
+    ):
+        value = _last(facts, key)
+        if value is not None and str(value).strip().lower() == bad:
+            notes.append(f"extension logging disabled in vmbackup.conf ({key.rsplit('.', 1)[-1]} = {value})")
+    for st in analysis.parsed.stats:
+        if st.source.truncated:
+            notes.append(f"{st.source.path} is truncated ({st.source.member})")
+    if analysis.timeline.time_zone.assumed and any(b == "local-assumed" for b in analysis.timeline.bases):
+        notes.append("the VM's time zone could not be inferred: local-time lines are assumed to be UTC")
+    return {"covers_window": covers, "verbose_logging": verbose, "notes": notes}
+
+
+def collect_next(analysis: Analysis, lang: str) -> list[dict[str, str]]:
+    facts = analysis.parsed.facts
+    agent = _highest_version(facts, "agent.goal_state_version") or _highest_version(facts, "agent.daemon_version")
+    os_id = _last(facts, "os.id")
+    missing = {
+        kind
+        for entry in (load_catalogue().causes)
+        for group in entry.missing(present_kinds(analysis))
+        for kind in group
+        if entry.os == "linux"
+    }
+    if not missing:
+        return []
+    start, end = analysis.window or (None, None)
+    out = []
+    for cmd in load_collect().select(agent, os_id, missing):
+        rendered = cmd.render(start or "", end or "") if start and end else cmd.render("<start>", "<end>")
+        out.append({"why": cmd.why.get(lang), "command": rendered})
+    return out
