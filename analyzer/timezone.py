@@ -78,6 +78,18 @@ def parse_tz_option(text: str) -> TimeZoneInfo:
         ) from exc
 
 
+def _as_time(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is None else parsed.replace(tzinfo=None)
+    return None
+
+
 def _round_quarter(delta: timedelta) -> timedelta:
     minutes = round(delta.total_seconds() / 900) * 15
     return timedelta(minutes=minutes)
@@ -94,18 +106,32 @@ def infer(facts: list[Fact], events: list[Event]) -> TimeZoneInfo:
             return TimeZoneInfo(None, "zone-file", [f"{fact.member}: time zone {fact.value}"], zone=zone)
     offsets: Counter[timedelta] = Counter()
     evidence: dict[timedelta, list[str]] = {}
+    readings: dict[str, Fact] = {}
     for fact in facts:
         delta = None
-        if fact.key == "clock.offset" and isinstance(fact.value, str):
+        if fact.key in ("clock.offset", "time_zone.offset") and isinstance(fact.value, str):
             delta = parse_offset(fact.value)
         elif fact.key == "clock.pair":
-            utc, local = fact.attrs.get("utc"), fact.attrs.get("local")
-            if isinstance(utc, datetime) and isinstance(local, datetime):
+            utc, local = _as_time(fact.attrs.get("utc")), _as_time(fact.attrs.get("local"))
+            if utc is not None and local is not None:
                 delta = _round_quarter(local - utc)
+            elif isinstance(fact.value, str):
+                delta = parse_offset(fact.value)
+        elif fact.key in ("clock.local", "clock.utc"):
+            readings.setdefault(fact.key, fact)
         if delta is not None and abs(delta) <= _MAX_OFFSET:
             offsets[delta] += 1
             where = f"{fact.member}:{fact.line}" if fact.line else fact.member
             evidence.setdefault(delta, []).append(f"{where}: {fact.key} {fact.value!s}"[:200])
+    local, utc = readings.get("clock.local"), readings.get("clock.utc")
+    if local is not None and utc is not None:
+        lt, ut = _as_time(local.value), _as_time(utc.value)
+        if lt is not None and ut is not None and abs(lt - ut) <= _MAX_OFFSET + timedelta(minutes=10):
+            delta = _round_quarter(lt - ut)
+            offsets[delta] += 1
+            evidence.setdefault(delta, []).append(
+                f"{local.member}:{local.line} local {local.value} ~ {utc.member}:{utc.line} UTC {utc.value}"
+            )
     if offsets:
         delta, _ = offsets.most_common(1)[0]
         return TimeZoneInfo(delta, "clock-pair", evidence[delta][:5])

@@ -158,3 +158,15 @@ def test_external_merge_sorts_across_chunks() -> None:
         assert len(out) == 60 and out[-1][1] is None
     finally:
         spill.close()
+
+
+def test_offset_from_sosreport_date_readings_in_two_files() -> None:
+    local = Fact("clock.local", "2024-05-01T18:00:03", line=1, member="sos_commands/date/date")
+    utc = Fact("clock.utc", "2024-05-01T10:00:02", line=1, member="sos_commands/date/date_--utc")
+    tz = infer([local, utc], [])
+    assert tz.offset == timedelta(hours=8)
+
+
+def test_offset_from_pair_with_iso_strings() -> None:
+    pair = Fact("clock.pair", "+05:30", line=3, attrs={"utc": "2024-05-01T10:00:00", "local": "2024-05-01T15:30:01"})
+    assert infer([pair], []).offset == timedelta(hours=5, minutes=30)
