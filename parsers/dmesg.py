@@ -24,12 +24,13 @@ from analyzer.model import Clock, Event, EventKind
 from parsers import registry
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
-from parsers.syslog import _norm_offset, _parse_offset
+from parsers.syslog import norm_offset, parse_offset
 from parsers.system_messages import MESSAGE_SAMPLES, MessageSample, SysRecord, SystemEmitter, samples_for
 
 _REL = regex.compile(r"^\[\s*(?P<up>\d+\.\d+)\]\s?")
 _CTIME = regex.compile(r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?")
-_ISO = regex.compile(r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d{1,9})?)(?P<tz>Z|[+-]\d\d:?\d\d) ")
+# util-linux writes an offset, never "Z": a "...Z LEVEL" line is an agent record on the console.
+_ISO = regex.compile(r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[,.]\d{1,9})?)(?P<tz>[+-]\d\d:?\d\d) ")
 _XPREFIX = regex.compile(r"^(?P<fac>[a-z]+)\s*:(?P<lvl>[a-z]+)\s*: ")
 _RAWPRIO = regex.compile(r"^<(?P<prio>\d{1,3})>")
 _LEVELS = {"emerg": "ERROR", "alert": "ERROR", "crit": "ERROR", "err": "ERROR", "warn": "WARNING",
@@ -88,7 +89,7 @@ class _Dmesg:
             i = _ISO.match(text)
             if i is not None:
                 time_raw = i.group(0).strip()
-                delta = _parse_offset(i.group("tz"))
+                delta = parse_offset(i.group("tz"))
                 try:
                     base = datetime.fromisoformat(i.group("ts").replace(",", ".")[:26])
                 except ValueError:
@@ -96,7 +97,7 @@ class _Dmesg:
                     self.ctx.warn(f"impossible timestamp {time_raw!r}", lineno)
                 if base is not None and delta is not None:
                     wall, clock = base - delta, Clock.UTC
-                    self.em.fact_once("clock.offset", _norm_offset(delta), lineno, time_raw)
+                    self.em.fact_once("clock.offset", norm_offset(delta), lineno, time_raw)
                 text, program = text[i.end():], "kernel"
         if program and text.startswith("kernel: "):
             text = text[8:]

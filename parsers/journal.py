@@ -88,7 +88,9 @@ class _JournalState:
                        time_raw: str) -> SysRecord:
         program = str(obj.get("SYSLOG_IDENTIFIER") or obj.get("_COMM") or "")
         pid_s = str(obj.get("_PID") or obj.get("SYSLOG_PID") or "")
-        unit = obj.get("UNIT") or obj.get("USER_UNIT") or obj.get("_SYSTEMD_UNIT")
+        unit = obj.get("UNIT") or obj.get("USER_UNIT")
+        if not unit and obj.get("_SYSTEMD_UNIT") != "init.scope":  # pid 1 speaks from init.scope
+            unit = obj.get("_SYSTEMD_UNIT")
         message = _message_text(obj.get("MESSAGE"))
         return SysRecord(line=lineno, message=message, wall=wall, clock=clock, time_raw=time_raw, program=program,
                          pid=int(pid_s) if pid_s.isdigit() else None, level=_PRIORITY.get(str(obj.get("PRIORITY"))),

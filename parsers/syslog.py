@@ -37,7 +37,7 @@ MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # After the stamp: "host prog[pid]: msg" (tag optional: "host -- MARK --").
 _REST = regex.compile(r"(?P<host>\S+) (?:(?P<prog>[^\s\[\]:]+)(?:\[(?P<pid>\d+)\])?:(?: |$))?(?P<msg>.*)")
-_KERNEL_UPTIME = regex.compile(r"^\[\s*(?P<up>\d+\.\d+)\] ")
+KERNEL_UPTIME = regex.compile(r"^\[\s*(?P<up>\d+\.\d+)\] ")
 BUFFER_CAP = 100_000  # records held while the year of year-less stamps is unknown
 
 
@@ -79,7 +79,7 @@ def _rest(stamp_end: int, line: str) -> tuple[str, str, int | None, str] | None:
     return m.group("host"), m.group("prog") or "", int(pid) if pid else None, m.group("msg")
 
 
-def _parse_offset(text: str) -> timedelta | None:
+def parse_offset(text: str) -> timedelta | None:
     if text in ("Z", "z"):
         return timedelta(0)
     if len(text) not in (5, 6) or text[0] not in "+-":
@@ -91,7 +91,7 @@ def _parse_offset(text: str) -> timedelta | None:
     return -delta if text[0] == "-" else delta
 
 
-def _norm_offset(delta: timedelta) -> str:
+def norm_offset(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
@@ -160,10 +160,10 @@ def _split_iso(line: str) -> Frame | None:
     host, prog, pid, msg = rest
     if not tz:
         return Frame(stamp, wall, Clock.LOCAL, host, prog, pid, msg)
-    delta = _parse_offset(tz)
+    delta = parse_offset(tz)
     if delta is None:
         return None
-    return Frame(stamp, wall - delta, Clock.UTC, host, prog, pid, msg, offset=_norm_offset(delta))
+    return Frame(stamp, wall - delta, Clock.UTC, host, prog, pid, msg, offset=norm_offset(delta))
 
 
 def _split_full(line: str) -> Frame | None:
@@ -354,7 +354,7 @@ class FramedParser:
             self.em.fact_once("clock.offset", fr.offset, lineno, fr.time_raw)
         msg = fr.message
         if fr.program == "kernel" and msg.startswith("["):
-            m = _KERNEL_UPTIME.match(msg)
+            m = KERNEL_UPTIME.match(msg)
             if m:
                 attrs["uptime_s"] = float(m.group("up"))
                 msg = msg[m.end():]

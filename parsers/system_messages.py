@@ -243,6 +243,7 @@ SYSTEM_PATTERNS = PatternSet(
                 r"^-- (?:Reboot|Boot (?P<boot_id>[0-9a-f]+)) --$", {"event": "reboot"}),
         Pattern("sysv-shutdown", K.OTHER, ("shutting down for system",),
                 r"shutting down for system (?P<target>reboot|halt|power-off|poweroff)", {"event": "shutdown"}),
+        Pattern("kernel-cmdline", K.ROUTINE, ("Command line: ",), r"^(?:Kernel )?[Cc]ommand line: "),
         # ---- stalls
         Pattern("hung-task", K.OTHER, ("blocked for more than",),
                 r"task (?P<process>.+):(?P<pid>\d+) blocked for more than (?P<blocked_s>\d+) seconds",
@@ -337,7 +338,7 @@ SYSTEM_PATTERNS = PatternSet(
 )
 
 _KV = regex.compile(r"(\w+)=(\"[^\"]*\"|\S+)")
-_PATH_BEFORE_ENOSPC = regex.compile(r"(/[\w./@+-]+)[^/]*?No space left on device")
+_FIRST_PATH = regex.compile(r"(?:^|[\s'\"(\[=])(/[\w.@+-]+(?:/[\w.@+-]+)*/?)")
 _WAAGENT_HINTS = ("/var/lib/waagent", "waagent", "vmsnapshot", "safefreeze", "handle.sh", "handle.py")
 
 
@@ -389,7 +390,7 @@ def _post(pattern_id: str, message: str, attrs: dict[str, Any]) -> None:
         if "path" in okv or "file" in okv:
             attrs["file"] = okv.get("path") or okv["file"]
     elif pattern_id == "no-space":
-        m = _PATH_BEFORE_ENOSPC.search(message)
+        m = _FIRST_PATH.search(message)  # not a URL's path: a path starts after a blank, quote or bracket
         if m:
             attrs["file"] = m.group(1)
     elif pattern_id in ("noexec-mount", "fstab-noexec"):
@@ -421,7 +422,7 @@ _PROGRAM_DEFAULTS: dict[str, tuple[EventKind, dict[str, Any]]] = {
     "dhcpcd": (K.DHCP, {"dhcp_event": "client"}),
 }
 _ERROR_WORDS = regex.compile(
-    r"(?i)\b(?:error|errors|fail|failed|failure|denied|timed out|timeout|panic|segfault|oops|fatal|critical"
+    r"(?i)\b(?:errors?\b(?!=)|fail|failed|failure|denied|timed out|timeout|panic(?!=)|segfault|oops|fatal|critical"
     r"|unable|cannot|can't|refused|unreachable|corrupt\w*|abort\w*)\b"
 )
 _ANSI = r"(?:\x1b\[[\d;]*m)?"
@@ -566,6 +567,11 @@ class _Pending:
 
 
 _MAX_CONTINUATION = 400
+# Without a program[pid] to go by (a serial console), only lines that look like the inside of a
+# record continue it: indented lines, tracebacks, extension output blocks, exception lines.
+_UNFRAMED_CONTINUATION = regex.compile(
+    r"^(?:\s|Traceback \(|\[std(?:out|err)\]|Inner error:|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b)"
+)
 _CONTINUATION_GAP = timedelta(seconds=5)
 _MAX_PAIRS = 16
 
@@ -593,10 +599,17 @@ class SystemEmitter:
         self.ctx.fact(key, value, line=line, time_raw=time_raw, **attrs)
 
     def _clock_pair(self, rec: SysRecord, emb: Embedded) -> None:
-        """A local syslog stamp and the agent's UTC stamp of the same record: the VM's offset."""
-        if rec.clock is not Clock.LOCAL or emb.clock is not Clock.UTC or rec.wall is None or emb.wall is None:
+        """One moment written in local time and in UTC (a local syslog stamp around the agent's UTC
+        stamp, or a UTC journal stamp around a legacy agent's local stamp): the VM's offset."""
+        if rec.wall is None or emb.wall is None:
             return
-        minutes = round((rec.wall - emb.wall).total_seconds() / 900) * 15
+        if rec.clock is Clock.LOCAL and emb.clock is Clock.UTC:
+            local, utc = rec.wall, emb.wall
+        elif rec.clock is Clock.UTC and emb.clock is Clock.LOCAL:
+            local, utc = emb.wall, rec.wall
+        else:
+            return
+        minutes = round((local - utc).total_seconds() / 900) * 15
         if abs(minutes) > 14 * 60:
             return
         sign = "-" if minutes < 0 else "+"
@@ -606,7 +619,7 @@ class SystemEmitter:
         self._last_pair = offset
         self._pairs += 1
         self.ctx.fact("clock.pair", offset, line=rec.line, time_raw=rec.time_raw,
-                      utc=emb.wall.isoformat(), local=rec.wall.isoformat())
+                      utc=utc.isoformat(), local=local.isoformat())
 
     # -- records
     def feed(self, rec: SysRecord) -> list[Event]:
@@ -619,6 +632,7 @@ class SystemEmitter:
                 emb is None
                 and rec.program == p.rec.program
                 and rec.pid == p.rec.pid
+                and (rec.program or _UNFRAMED_CONTINUATION.match(rec.message))
                 and len(p.lines) < _MAX_CONTINUATION
                 and (rec.wall is None or p.rec.wall is None or abs(rec.wall - p.rec.wall) <= _CONTINUATION_GAP)
             ):
@@ -660,15 +674,17 @@ class SystemEmitter:
         self.ctx.records += 1
         if kind is K.OTHER and not attrs:
             self.ctx.unclassified += 1
-        attrs.update(rec.attrs)
+        wall, clock, time_raw = emb.wall, emb.clock, emb.time_raw
+        if wall is None:  # an impossible embedded stamp: fall back to the framing's time
+            wall, clock, time_raw = rec.wall, rec.clock, rec.time_raw
+            attrs.update(rec.attrs)
+        else:  # the framing's own time facts (year_inferred, uptime) do not describe this time
+            attrs.update((k, v) for k, v in rec.attrs.items() if k not in ("year_inferred", "uptime_s"))
         attrs["embedded"] = emb.kind
         if rec.time_raw:
             attrs["syslog_time"] = rec.time_raw
         if rec.program:
             attrs["program"] = rec.program
-        wall, clock, time_raw = emb.wall, emb.clock, emb.time_raw
-        if wall is None:  # an impossible embedded stamp: fall back to the framing's time
-            wall, clock, time_raw = rec.wall, rec.clock, rec.time_raw
         return Event(line=rec.line, kind=kind, message=full, wall=wall, clock=clock, time_raw=time_raw,
                      level=emb.level, component=emb.component, handler=emb.handler,
                      handler_version=emb.handler_version, attrs=attrs)
@@ -781,6 +797,8 @@ MESSAGE_SAMPLES: tuple[MessageSample, ...] = (
     MessageSample("systemd", "Shutting down.", K.OTHER, {"event": "shutdown"}),
     MessageSample("systemd-shutdown", "Syncing filesystems and block devices.", K.OTHER, {"event": "shutdown"}),
     MessageSample("kernel", "reboot: Restarting system", K.OTHER, {"event": "reboot"}),
+    MessageSample("", "-- Boot 3f2e9c1d7a8b4c5d9e0f1a2b3c4d5e6f --", K.OTHER,
+                  {"event": "reboot", "boot_id": "3f2e9c1d7a8b4c5d9e0f1a2b3c4d5e6f"}),
     MessageSample("shutdown", "shutting down for system reboot", K.OTHER, {"event": "reboot"}),
     MessageSample("kernel", "INFO: task safefreeze:41235 blocked for more than 120 seconds.", K.OTHER,
                   {"event": "hung_task", "process": "safefreeze", "pid": 41235, "blocked_s": 120}),
@@ -855,6 +873,11 @@ MESSAGE_SAMPLES: tuple[MessageSample, ...] = (
     MessageSample("systemd-networkd", "eth0: DHCP lease lost", K.DHCP, {"dhcp_event": "lost"}),
     MessageSample("wickedd-dhcp4", "eth0: Committed DHCPv4 lease with address 10.0.0.4 (lease time 4294967295 sec, "
                   "renew 2147483647 sec, rebind 3758096376 sec)", K.DHCP, {"dhcp_event": "lease", "ip": "10.0.0.4"}),
+    MessageSample("kernel", "Command line: BOOT_IMAGE=/boot/vmlinuz-5.15.0-1052-azure root=PARTUUID=5d2c3a1e-01 ro "
+                  "console=tty1 console=ttyS0 earlyprintk=ttyS0 panic=-1", K.ROUTINE),
+    MessageSample("rsyslogd", "file '/var/log/messages'[7] write error - see https://www.rsyslog.com/solving-rsyslog-"
+                  "write-errors/ for help OS error: No space left on device [v8.2102.0-117.el9 try https://www.rsyslog"
+                  ".com/e/2027 ]", K.DISK_FULL, {"errno": 28, "file": "/var/log/messages"}),
     MessageSample("CRON", "(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)", K.ROUTINE),
     MessageSample("sshd", "error: kex_exchange_identification: Connection closed by remote host", K.OTHER),
 )

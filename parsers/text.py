@@ -32,7 +32,7 @@ from analyzer.model import Clock, Event, EventKind
 from parsers import registry
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Pattern, PatternSet, Sample
-from parsers.syslog import _norm_offset, _parse_offset, split_line
+from parsers.syslog import KERNEL_UPTIME, norm_offset, parse_offset, split_line
 from parsers.system_messages import VMSNAPSHOT_HANDLER, SysRecord, SystemEmitter, classify_message, split_embedded
 
 K = EventKind
@@ -110,6 +110,10 @@ _ISO_START = regex.compile(
 _EXT_RECORD = regex.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?) \[(?P<handler>[^\]\s]+)-(?P<envver>\d+\.\d+)\](?P<msg>.*)$"
 )
+# `date` / `date -u` output before "- " (shell.log style), any locale layout close to C's
+_DATE_START = regex.compile(
+    r"^(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?: [AP]M)?) (?P<tz>[A-Z]{2,5}) (?P<year>\d{4})- ?"
+)
 _EXC_LINE = regex.compile(r"^(?P<exception>[A-Za-z_][\w.]*)(?::\s|:$|$)")
 _IV_CODE = regex.compile(r"\"code\"\s*:\s*\"(?P<code>(?:ProvisioningState|ComponentStatus|PowerState)/[^\"]*)\"")
 _IV_FIELD = regex.compile(r"\"(?P<key>displayStatus|message|level|time|name|type|typeHandlerVersion|vmAgentVersion)\""
@@ -126,7 +130,7 @@ def _iso_time(ts: str, tz: str | None) -> tuple[datetime | None, Clock]:
         return None, Clock.UNKNOWN
     if not tz:
         return wall, Clock.UNKNOWN
-    delta = _parse_offset(tz)
+    delta = parse_offset(tz)
     if delta is None:
         return wall, Clock.UNKNOWN
     return wall - delta, Clock.UTC
@@ -159,7 +163,7 @@ class _Status:
     line: int
     code: str
     fields: dict[str, str] = field(default_factory=dict)
-    time_raw: str = ""
+    indent: int = 0
 
 
 class _Text:
@@ -169,7 +173,7 @@ class _Text:
         self.agent: _AgentRec | None = None
         self.tb: _Traceback | None = None
         self.status: _Status | None = None
-        self.iv: dict[str, str] = {}  # instance-view context: name, type, typeHandlerVersion, vmAgent
+        self.iv: list[tuple[int, str, str]] = []  # instance-view scope: (indent, key, value)
         hint = ctx.hints.get("year")
         self.year = int(hint) if isinstance(hint, int | str) and str(hint).isdigit() else None
 
@@ -231,11 +235,12 @@ class _Text:
         if len(parts) > 2 and parts[2]:
             attrs["code"] = parts[2]
         handler = version = None
-        if self.iv.get("scope") == "vmAgent":
+        scope = self._scope()
+        if "name" in scope or "type" in scope:
+            handler = scope.get("type") or scope.get("name")
+            version = scope.get("typeHandlerVersion")
+        elif "vmAgent" in scope:
             attrs["target"] = "vmAgent"
-        else:
-            handler = self.iv.get("type") or self.iv.get("name")
-            version = self.iv.get("typeHandlerVersion")
         message = s.code if not s.fields.get("message") else f"{s.code}: {s.fields['message']}"
         return [self._event(s.line, K.EXT_STATUS, message, attrs, wall, clock, s.fields.get("time", ""),
                             level=_IV_LEVEL.get(s.fields.get("level", "")), handler=handler,
@@ -257,7 +262,8 @@ class _Text:
                 out.extend(self._flush_tb())
                 return out
             out.extend(self._flush_tb())
-        if '":' in raw or (self.status is not None and "}" in raw):
+        closing = raw.lstrip().startswith(("}", "]"))
+        if '":' in raw or (closing and (self.status is not None or self.iv)):
             done = self._instance_view(lineno, raw, out)
             if done:
                 return out
@@ -303,16 +309,23 @@ class _Text:
         return True
 
     def _instance_view(self, lineno: int, raw: str, out: list[Event]) -> bool:
-        """Instance-view JSON, one field per line; True when the line was consumed."""
+        """Instance-view JSON, one field per line; True when the line was consumed.
+
+        Which object a status belongs to follows the indentation: a ``"name"`` (or ``"vmAgent"``)
+        key scopes the lines indented deeper than it, until a line comes out to its level.
+        """
+        indent = len(raw) - len(raw.lstrip())
+        self.iv = [c for c in self.iv if indent >= c[0]]
         m = _IV_CODE.search(raw)
         if m is not None:
             out.extend(self._flush_status())
-            self.status = _Status(lineno, m.group("code"))
+            self.status = _Status(lineno, m.group("code"), indent=indent)
             return True
+        if self.status is not None and indent < self.status.indent and raw.strip():
+            out.extend(self._flush_status())
         if '"vmAgent"' in raw:
-            self.iv["scope"] = "vmAgent"
-        elif '"extensions"' in raw:
-            self.iv.pop("scope", None)
+            self.iv.append((indent + 1, "vmAgent", ""))
+            return True
         consumed = False
         for fm in _IV_FIELD.finditer(raw):
             key, value = fm.group("key"), fm.group("value")
@@ -326,15 +339,16 @@ class _Text:
             elif key in ("name", "type", "typeHandlerVersion"):
                 if self.status is not None:
                     out.extend(self._flush_status())
-                if key == "name":
-                    self.iv.pop("type", None)
-                    self.iv.pop("typeHandlerVersion", None)
-                self.iv[key] = value
+                self.iv = [c for c in self.iv if not (c[0] == indent and (key == "name" or c[1] == key))]
+                self.iv.append((indent, key, value))
                 consumed = True
-        if self.status is not None and "}" in raw:
+        if self.status is not None and "}" in raw and indent <= self.status.indent:
             out.extend(self._flush_status())
             return True
         return consumed
+
+    def _scope(self) -> dict[str, str]:
+        return {key: value for _indent, key, value in self.iv}
 
     def _body(self, lineno: int, raw: str, body: str) -> list[Event]:
         emb = split_embedded(body)
@@ -353,19 +367,31 @@ class _Text:
         clock = Clock.UNKNOWN
         time_raw = ""
         rest = body
+        d = _DATE_START.match(body) if body[:1].isupper() else None
+        if d is not None:
+            fmt = "%a %b %d %I:%M:%S %p %Y" if d.group("ts").endswith("M") else "%a %b %d %H:%M:%S %Y"
+            try:
+                wall = datetime.strptime(f"{d.group('ts')} {d.group('year')}", fmt)
+                clock = Clock.UTC if d.group("tz") in ("UTC", "GMT") else Clock.LOCAL
+            except ValueError:
+                wall = None
+            time_raw, rest = body[:d.end()].rstrip("- "), body[d.end():]
+            return self._message(lineno, raw, rest, wall, clock, time_raw)
         m = _ISO_START.match(body)
         if m is not None:
             time_raw = m.group(0).strip()
             wall, clock = _iso_time(m.group("ts"), m.group("tz"))
             if m.group("tz") and clock is Clock.UTC and m.group("tz") not in ("Z", "z"):
-                delta = _parse_offset(m.group("tz"))
+                delta = parse_offset(m.group("tz"))
                 if delta is not None:
-                    self.em.fact_once("clock.offset", _norm_offset(delta), lineno, time_raw)
+                    self.em.fact_once("clock.offset", norm_offset(delta), lineno, time_raw)
             rest = body[m.end():]
         return self._message(lineno, raw, rest, wall, clock, time_raw)
 
     def _framed(self, lineno: int, raw: str, fr: Any) -> list[Event]:
         wall, clock, attrs = fr.wall, fr.clock, {}
+        if fr.offset is not None and fr.time_raw[-1:] not in ("Z", "z"):
+            self.em.fact_once("clock.offset", fr.offset, lineno, fr.time_raw)
         if wall is None:
             if self.year is not None:
                 h, mi, s, us = fr.tod
@@ -381,7 +407,12 @@ class _Text:
         if emb is not None:
             return self.em.feed(SysRecord(line=lineno, message=fr.message, text=raw, wall=wall, clock=clock,
                                           time_raw=fr.time_raw, program=fr.program, pid=fr.pid))
-        events = self._message(lineno, raw, fr.message, wall, clock, fr.time_raw, fr.program)
+        msg = fr.message
+        if fr.program == "kernel" and msg.startswith("["):
+            k = KERNEL_UPTIME.match(msg)
+            if k is not None:
+                msg = msg[k.end():]
+        events = self._message(lineno, raw, msg, wall, clock, fr.time_raw, fr.program)
         for ev in events:
             ev.attrs.update(attrs)
             ev.attrs.setdefault("program", fr.program)
