@@ -35,8 +35,6 @@ from parsers.system_messages import MessageSample, SysRecord, SystemEmitter, sam
 MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                       "Nov", "Dec"), 1)}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-# After the stamp: "host prog[pid]: msg" (tag optional: "host -- MARK --").
-_REST = regex.compile(r"(?P<host>\S+) (?:(?P<prog>[^\s\[\]:]+)(?:\[(?P<pid>\d+)\])?:(?: |$))?(?P<msg>.*)")
 KERNEL_UPTIME = regex.compile(r"^\[\s*(?P<up>\d+\.\d+)\] ")
 BUFFER_CAP = 100_000  # records held while the year of year-less stamps is unknown
 
@@ -71,12 +69,26 @@ def _hms(text: str) -> tuple[int, int, int] | None:
         return None
 
 
-def _rest(stamp_end: int, line: str) -> tuple[str, str, int | None, str] | None:
-    m = _REST.match(line, stamp_end)
-    if m is None:
-        return None
-    pid = m.group("pid")
-    return m.group("host"), m.group("prog") or "", int(pid) if pid else None, m.group("msg")
+def _rest(start: int, line: str) -> tuple[str, str, int | None, str] | None:
+    """"host prog[pid]: msg" after the stamp (string slicing: this runs once per line)."""
+    sp = line.find(" ", start)
+    if sp <= start:
+        return None if sp == start else (line[start:], "", None, "")
+    host = line[start:sp]
+    body = sp + 1
+    colon = line.find(":", body, body + 80)
+    if colon > body and (colon + 1 == len(line) or line[colon + 1] == " "):
+        tag = line[body:colon]
+        if " " not in tag:
+            msg = line[colon + 2:]
+            if tag.endswith("]"):
+                bracket = tag.find("[")
+                pid_s = tag[bracket + 1:-1]
+                if bracket > 0 and pid_s.isdigit():
+                    return host, tag[:bracket], int(pid_s), msg
+            elif "[" not in tag:
+                return host, tag, None, msg
+    return host, "", None, line[body:]
 
 
 def parse_offset(text: str) -> timedelta | None:

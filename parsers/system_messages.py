@@ -18,6 +18,7 @@ continuation lines of a multi-line agent record (each physical line gets its own
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -444,30 +445,62 @@ def _systemd_like(program: str) -> bool:
     return not program or program.startswith("systemd") or program == "init"
 
 
+_UNIT_VERBS = ("Started ", "Starting ", "Stopped ", "Stopping ", "Failed to start ", "Unit ")
+_UNIT_SUFFIXES = (".service", ".scope", ".slice", ".mount", ".socket", ".timer", ".target", ".path", ".swap")
+
+
+def _unit_gate(text: str) -> bool:
+    """Cheap test before the unit patterns: a systemd verb first, or "<unit>:" / "<unit> failed."."""
+    if text.startswith(_UNIT_VERBS):
+        return True
+    head = text.split(" ", 1)[0].rstrip(":")
+    return head.endswith(_UNIT_SUFFIXES) or head == "walinuxagent"
+
+
+def _gate(literals: list[str]) -> re.Pattern[str]:
+    # One stdlib-re scan over all pattern literals before the PatternSet: most system-log lines hit
+    # nothing, and a plain literal alternation is several times faster in `re` than in `regex`.
+    return re.compile("|".join(re.escape(lit) for lit in sorted(set(literals), key=len, reverse=True)))
+
+
+_SYSTEM_GATE = _gate([lit for p in SYSTEM_PATTERNS.patterns for lit in p.literals])
+# Substrings of the error words: a cheap first test before the word-boundary regex.
+_ERROR_STEMS = ("error", "fail", "denied", "time", "panic", "segfault", "oops", "fatal", "critical", "unable",
+                "cannot", "can't", "refused", "unreachable", "corrupt", "abort")
+
+
+def _has_error_word(message: str) -> bool:
+    low = message.lower()
+    return any(stem in low for stem in _ERROR_STEMS) and _ERROR_WORDS.search(message) is not None
+
+
 def classify_message(message: str, program: str = "", unit: str | None = None,
                      level: str | None = None) -> Classified:
     """Meaning of one system-log message (no agent header: see :func:`split_embedded`)."""
-    text = message
-    if _systemd_like(program) and (text.startswith("[") or text.startswith(" ")):
-        # serial console: "[  OK  ] Started Azure Linux Agent." / "         Stopping …"
-        m = _CONSOLE_STATUS.match(text)
-        if m:
-            text = text[m.end():]
-    if _systemd_like(program):
-        um = UNIT_PATTERNS.match(text)
-        if um is not None:
-            attrs = um.attrs
-            kind, agent_unit = _unit_kind(attrs, unit)
-            return Classified(kind, attrs, um.pattern.id, agent_unit=agent_unit)
-    m = SYSTEM_PATTERNS.match(message)
-    if m is not None:
-        attrs = m.attrs
-        _post(m.pattern.id, message, attrs)
-        return Classified(m.pattern.kind, attrs, m.pattern.id)
+    systemd_like = _systemd_like(program)
+    if systemd_like:
+        text = message
+        if text.startswith(("[", " ")):
+            # serial console: "[  OK  ] Started Azure Linux Agent." / "         Stopping …"
+            m = _CONSOLE_STATUS.match(text)
+            if m:
+                text = text[m.end():]
+        if _unit_gate(text):
+            um = UNIT_PATTERNS.match(text)
+            if um is not None:
+                attrs = um.attrs
+                kind, agent_unit = _unit_kind(attrs, unit)
+                return Classified(kind, attrs, um.pattern.id, agent_unit=agent_unit)
+    if _SYSTEM_GATE.search(message) is not None:
+        m = SYSTEM_PATTERNS.match(message)
+        if m is not None:
+            attrs = m.attrs
+            _post(m.pattern.id, message, attrs)
+            return Classified(m.pattern.kind, attrs, m.pattern.id)
     default = _PROGRAM_DEFAULTS.get(program)
     if default is not None:
         return Classified(default[0], dict(default[1]), f"program:{program}")
-    if level == "ERROR" or _ERROR_WORDS.search(message):
+    if level == "ERROR" or _has_error_word(message):
         return Classified(K.OTHER, {}, None, unclassified=True)
     return Classified(K.ROUTINE, {}, None)
 
