@@ -21,6 +21,7 @@ a year-less syslog stamp takes ``ctx.hints["year"]``; otherwise ``wall`` is None
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,6 +104,8 @@ TEXT_PATTERNS = PatternSet(
     ]
 )
 
+# stdlib-re gate over the literals (see system_messages._gate): skip the PatternSet on plain prose
+_TEXT_GATE = re.compile("|".join(re.escape(lit) for p in TEXT_PATTERNS.patterns for lit in p.literals))
 _QUOTE = regex.compile(r"^(?:\s*>)+\s?|^\s+")
 _ISO_START = regex.compile(
     r"^(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?)(?P<tz>Z|[+-]\d\d:?\d\d)?(?:\s+|$)"
@@ -120,6 +123,7 @@ _IV_FIELD = regex.compile(r"\"(?P<key>displayStatus|message|level|time|name|type
                           r"\s*:\s*\"(?P<value>(?:[^\"\\]|\\.)*)\"")
 _IV_LEVEL = {"Error": "ERROR", "Warning": "WARNING", "Info": "INFO"}
 _MAX_AGENT_LINES = 200
+_BARE_BUDGET = 2000
 _MAX_TB_LINES = 200
 
 
@@ -174,6 +178,7 @@ class _Text:
         self.tb: _Traceback | None = None
         self.status: _Status | None = None
         self.iv: list[tuple[int, str, str]] = []  # instance-view scope: (indent, key, value)
+        self.bare_budget = _BARE_BUDGET
         hint = ctx.hints.get("year")
         self.year = int(hint) if isinstance(hint, int | str) and str(hint).isdigit() else None
 
@@ -447,7 +452,7 @@ class _Text:
         if rest.lstrip().startswith("Traceback (most recent call last)"):
             self.tb = _Traceback(lineno, [raw], wall, clock, time_raw)
             return []
-        m = TEXT_PATTERNS.match(rest)
+        m = TEXT_PATTERNS.match(rest) if _TEXT_GATE.search(rest) is not None else None
         if m is not None:
             return [self._event(lineno, m.pattern.kind, raw, m.attrs, wall, clock, time_raw)]
         c = classify_message(rest, program)
@@ -463,7 +468,15 @@ class _Text:
     def _bare_agent(self, lineno: int, raw: str, rest: str, wall: datetime | None, clock: Clock,
                     time_raw: str) -> list[Event]:
         """A pasted agent or VMSnapshot message without its header: only a specific, non-routine
-        pattern of those tables counts (their catch-alls would turn prose into events)."""
+        pattern of those tables counts (their catch-alls would turn prose into events).
+
+        Those tables are large (a scan costs ~100 µs), so only the first lines of a source get
+        this treatment: enough for pasted notes, bounded for a big log nobody recognised."""
+        if self.bare_budget <= 0 or len(rest) < 12:
+            return []
+        self.bare_budget -= 1
+        if self.bare_budget == 0:
+            self.ctx.warn(f"headerless agent/extension message matching stopped after {_BARE_BUDGET} lines", lineno)
         kind: EventKind | None = None
         attrs: dict[str, Any] = {}
         handler: str | None = None

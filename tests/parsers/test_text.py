@@ -139,3 +139,12 @@ def test_text_is_the_fallback():
     # none of the system-log sniffers claims ticket notes that quote a few of their lines
     assert not any(registry.get(kind).sniff(head) for kind in ("syslog", "journal", "dmesg"))
     assert registry.detect_kind("case/notes.txt", "Customer says the backup failed.\nPlease help.\n") == "text"
+
+
+def test_headerless_matching_is_bounded(monkeypatch):
+    from parsers import text as text_parser
+
+    monkeypatch.setattr(text_parser, "_BARE_BUDGET", 3)
+    events, ctx = parse_text("text", "T:S freeze, timeout value 60\n" * 5)
+    assert len(events) == 3
+    assert any("stopped after 3 lines" in w.message for w in ctx.warnings)
