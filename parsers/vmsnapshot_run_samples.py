@@ -1,0 +1,231 @@
+"""Real-format message samples of the run patterns in :mod:`parsers.vmsnapshot_patterns`.
+
+Each sample names the pattern it exercises; the messages are written from the extension's format
+strings (``VMBackup/main``), with placeholder ids, hosts and paths.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import EventKind as K
+from parsers.vmsnapshot_codes import MsgSample as S
+from parsers.vmsnapshot_patterns import WIRESERVER
+
+SAMPLES: list[S] = [
+    S("enable_start", "starting enable", K.SNAPSHOT_ENABLE, {"phase": "enable", "operation": "enable"}),
+    S("enable_start", "starting to enable", K.SNAPSHOT_ENABLE, {"operation": "enable"}),
+    S("daemon_start", "starting daemon initially", K.SNAPSHOT_ENABLE, {"operation": "daemon"}),
+    S("task_id", "taskId: 8b5f1c2e-4d3a-4b8e-9f10-2a6c7d8e9f01", K.SNAPSHOT_ENABLE,
+      {"task_id": "8b5f1c2e-4d3a-4b8e-9f10-2a6c7d8e9f01"}),
+    S("seq_context", "sequence number from environment variable is 25", K.SNAPSHOT_ENABLE, {"seq": 25}),
+    S("seq_context", "sequence number based on config file-names is 7", K.SNAPSHOT_ENABLE, {"seq": 7}),
+    S("seq_saved", "set most recent sequence number to 25", K.SNAPSHOT_ENABLE, {"seq": 25, "phase": "save_seq"}),
+    S("skip_same_seq", "the sequence number are same, so skip, current:25== last:25", K.SNAPSHOT_ENABLE,
+      {"seq": 25, "last_seq": 25, "skip": "seq"}),
+    S("skip_same_task", "TaskId is same as last, so skip with Processed Status, current:8b5f1c2e-4d3a-4b8e-9f10-"
+      "2a6c7d8e9f01== last:8b5f1c2e-4d3a-4b8e-9f10-2a6c7d8e9f01", K.SNAPSHOT_ENABLE,
+      {"skip": "task_id", "code": "3", "task_id": "8b5f1c2e-4d3a-4b8e-9f10-2a6c7d8e9f01"}),
+    S("command_validate", "The command snapshot is being validated", K.SNAPSHOT_ENABLE, {"command": "snapshot"}),
+    S("command_backup", "commandToExecute for backup is snapshot", K.SNAPSHOT_ENABLE, {"command": "snapshot"}),
+    S("command_bare", "snapshot", K.SNAPSHOT_ENABLE, {"command": "snapshot"}),
+    S("command_invalid", "required field empty or not correct", K.SNAPSHOT_ENABLE, {"code": "11"}),
+    S("machine_identity", "machine identity not same, set current_seq_no to -1 {a} {b}", K.SNAPSHOT_ENABLE,
+      {"restored": True}),
+    S("host_daemon_error", "error starting new host based daemon: [Errno 2] No such file or directory: "
+      "'systemctl'", K.SNAPSHOT_ENABLE, {"error": "host_daemon_setup", "errno": 2}),
+    S("presnap_request", "start calling the presnapshot rest api", K.SNAPSHOT_PRESNAPSHOT, {"path": "host"}),
+    S("presnap_status", "PreSnapshot: Status Code: 200", K.SNAPSHOT_PRESNAPSHOT, {"http_status": 200, "path": "host"}),
+    S("presnap_empty", "PreSnapshot:responseBody is empty but http status code is success", K.SNAPSHOT_PRESNAPSHOT,
+      {"code": "557"}),
+    S("presnap_no_answer", "presnapshot Hitting wrong WireServer IP", K.SNAPSHOT_PRESNAPSHOT,
+      {"code": "555", "host": WIRESERVER, "error": "no_response"}),
+    S("presnap_bhs_down", "BHS is not runnning on host machine", K.SNAPSHOT_PRESNAPSHOT,
+      {"code": "556", "http_status": 500}),
+    S("presnap_exception", "Failed to do the pre snapshot in host with error: timed out, stack trace: Traceback (most "
+      "recent call last):\n  File \"/var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/"
+      "hostsnapshotter.py\", line 165, in pre_snapshot\nsocket.timeout: timed out", K.SNAPSHOT_PRESNAPSHOT,
+      {"code": "558", "exception": "socket.timeout"}),
+    S("presnap_bad_uri", "Failed to parse the presnapshoturi", K.SNAPSHOT_PRESNAPSHOT, {"error": "bad_uri"}),
+    S("crp_times", "command start time is 2024-01-14 20:01:02.123456 and utcNow is 2024-01-14 22:16:48",
+      K.SNAPSHOT_PRESNAPSHOT, {"command_start": "2024-01-14 20:01:02.123456", "utc_now": "2024-01-14 22:16:48"}),
+    S("crp_timespan", "timespan: 2:15:45.876544, total_span_in_seconds: 8145.876544, MAX_TIMESPAN: 8400",
+      K.SNAPSHOT_PRESNAPSHOT, {"span_s": 8145.876544, "max_s": 8400}),
+    S("crp_timespan_old", "timespan is 0:05:01.500000 301.5", K.SNAPSHOT_PRESNAPSHOT, {"span_s": 301.5}),
+    S("crp_too_late", "CRP timeout limit has reached, should abort.", K.SNAPSHOT_RESULT, {"code": "402"}),
+    S("crp_too_late", "CRP timeout limit has reached, will not take snapshot.", K.SNAPSHOT_RESULT, {"code": "402"}),
+    S("crp_too_late_thaw", "T:S takeSnapshotFromOnlyHost : Thawing as failing due to CRP timeout", K.SNAPSHOT_RESULT,
+      {"code": "402", "method": "takeSnapshotFromOnlyHost"}),
+    S("host_time_fallback", "Error in getting Host time falling back to using system time. Exception Expecting "
+      "value: line 1 column 1 (char 0), stack trace: NoneType: None", K.SNAPSHOT_PRESNAPSHOT,
+      {"error": "host_time_unavailable"}),
+    S("crp_check_exception", "T:S is_command_timedout : Exception invalid literal for int() with base 10: '', stack "
+      "trace: NoneType: None", K.SNAPSHOT_PRESNAPSHOT, {"error": "exception"}),
+    S("host_path", "Taking Snapshot through Host", K.SNAPSHOT_CALL, {"path": "host"}),
+    S("do_snapshot_entry", "Calling do snapshot method", K.SNAPSHOT_CALL, {"phase": "entry"}),
+    S("doing_snapshot", "T:S doing snapshot now...", K.SNAPSHOT_CALL, {"phase": "start"}),
+    S("snapshot_rest", "start calling the snapshot rest api", K.SNAPSHOT_CALL, {"phase": "request"}),
+    S("snapshotting_host", "****** 5. Snaphotting (Host) Started", K.SNAPSHOT_CALL, {"path": "host"}),
+    S("snapshotting_guest", "****** 5. Snaphotting (Guest-seq) Started", K.SNAPSHOT_CALL,
+      {"path": "guest", "mode": "seq"}),
+    S("snapshotall_mode", "doing snapshotall now in sequence...", K.SNAPSHOT_CALL, {"mode": "sequence"}),
+    S("guest_sequential_retry", "Trying sequential snapshotting as parallel snapshotting failed", K.SNAPSHOT_CALL,
+      {"path": "guest"}),
+    S("blob_index", "index: 0 blobUri: https://md-hdd-x1y2z3.z21.blob.storage.azure.net/abcd/abcd", K.SNAPSHOT_CALL,
+      {"index": 0, "host": "md-hdd-x1y2z3.z21.blob.storage.azure.net"}),
+    S("snapshotted_host", "****** 6. Snaphotting (Host) Completed", K.SNAPSHOT_RESULT, {"path": "host"}),
+    S("snapshotted_guest", "****** 6. Snaphotting (Guest-parallel) Completed", K.SNAPSHOT_RESULT,
+      {"mode": "parallel"}),
+    S("dosnapshot_body", "dosnapshot responseBody: {\"snapshots\": []}", K.SNAPSHOT_RESULT, {"phase": "response"}),
+    S("from_host", "From Host- IsSuccessful:False, SnapshotUri:None, ErrorMessage:SnapshotConflict, StatusCode:409",
+      K.SNAPSHOT_RESULT, {"success": False, "http_status": 409, "error_message": "SnapshotConflict"}),
+    S("disk_result", "IsSuccessful:True, SnapshotUri:https://md-x.blob.storage.azure.net/a/abcd?snapshot=2024-01-14T2"
+      "2:16:50.1234567Z, ErrorMessage:None", K.SNAPSHOT_RESULT, {"success": True}),
+    S("guest_http_result", " httpresponse_get_snapshot_info message: 2018-08-21 04:37:15.100000 snapshot resp status: "
+      "409 2018-08-21 04:37:15.100100 snapshot api returned: 409  ", K.SNAPSHOT_RESULT, {"http_status": 409}),
+    S("guest_indexer", "snapshot_info_indexer: index: 1 isSuccessful: False snapshotTs: None errorMessage: "
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code></Error> statusCode: 403",
+      K.SNAPSHOT_RESULT, {"index": 1, "success": False, "http_status": 403}),
+    S("guest_http_failed", " snapshot HttpCallGetResponse failed ", K.SNAPSHOT_RESULT, {"error": "http_failed"}),
+    S("blob_snapshot_uri", "index: 0 blobSnapshotUri: None", K.SNAPSHOT_RESULT, {"index": 0, "success": False}),
+    S("snapshot_failed_index", "T:S  snapshot failed at index 1", K.SNAPSHOT_RESULT, {"index": 1}),
+    S("all_snapshots_failed", "Setting all_snapshots_failed to True", K.SNAPSHOT_RESULT, {"all_failed": True}),
+    S("snapshot_api_returned", "snapshot api returned: 201", K.SNAPSHOT_RESULT, {"result": "201"}),
+    S("enable_succeeded_old", "T:S Enable Succeeded", K.SNAPSHOT_RESULT, {"code": "1"}),
+    S("snapshot_result_old", "T:W Snapshot timeout", K.SNAPSHOT_RESULT, {"status": "error"}),
+    S("snapshotall_ends", "T:S snapshotall ends...", K.SNAPSHOT_RESULT, {"phase": "end"}),
+    S("snapshot_timing", "T:S takeSnapshotFromHost, time_before_snapshot=2024-01-14 22:16:50.100000, "
+      "time_after_snapshot=2024-01-14 22:16:52.600000, snapshotTimeTaken=0:00:02.500000", K.SNAPSHOT_RESULT,
+      {"path": "host", "duration_s": 2.5}),
+    S("run_summary", "doFreezeSnapshot : run_result - 1 run_status - success all_failed - False unable_to_sleep - "
+      "False is_inconsistent - False values post snapshot", K.SNAPSHOT_RESULT,
+      {"code": "1", "status": "success", "all_failed": False}),
+    S("no_blobs", "T:S taking snapshot failed as blobs are empty or none", K.SNAPSHOT_RESULT, {"code": "76"}),
+    S("rate_exceeded", "Retrying when snapshot failed with SnapshotRateExceeded", K.SNAPSHOT_RESULT, {"code": "173"}),
+    S("host_empty_body", "DoSnapshot: responseBody is empty but http status code is success", K.SNAPSHOT_RESULT,
+      {"code": "557"}),
+    S("host_no_answer", "dosnapshot Hitting wrong WireServer IP", K.SNAPSHOT_RESULT, {"code": "555"}),
+    S("host_exception", "Failed to do the snapshot in host with error: [Errno 111] Connection refused, stack trace: "
+      "Traceback (most recent call last):\nConnectionRefusedError: [Errno 111] Connection refused", K.SNAPSHOT_RESULT,
+      {"code": "558", "errno": 111, "exception": "ConnectionRefusedError"}),
+    S("host_bad_uri", "Failed to do the snapshot because snapshoturi is none", K.SNAPSHOT_RESULT, {"path": "host"}),
+    S("guest_bad_uri", "Failed to parse the sasuri", K.SNAPSHOT_RESULT, {"path": "guest"}),
+    S("freeze_timeout_code", "T:S ###### Enable failed with error: freeze took longer than timeout StatusCode."
+      "FailedRetryableFsFreezeTimeout,", K.FREEZE, {"code": "122", "error": "timeout"}),
+    S("freeze_failed_code", "T:S Enable failed with error: freeze failed for some mount\n StatusCode."
+      "FailedRetryableFsFreezeFailed,", K.FREEZE, {"code": "121", "error": "freeze_failed"}),
+    S("freeze_failed_code", "T:S Enable failed with error: Mount Points already freezed by some other processor\n "
+      "StatusCode.FailedRetryableFsFreezeFailed,", K.FREEZE, {"code": "121", "error": "already_frozen"}),
+    S("snapshot_failed_code", "T:S Enable failed with FailedRetryableSnapshotFailedNoNetwork error StatusCode."
+      "FailedRetryableSnapshotFailedNoNetwork,", K.SNAPSHOT_RESULT, {"code": "76"}),
+    S("snapshot_failed_code", "T:S Enable failed with FailedRetryableSnapshotFailedRestrictedNetwork errror "
+      "StatusCode.FailedRetryableSnapshotFailedRestrictedNetwork,", K.SNAPSHOT_RESULT, {"code": "761"}),
+    S("snapshot_failed_code", "T:S Enable failed with FailedSnapshotLimitReached errror StatusCode."
+      "FailedSnapshotLimitReached,", K.SNAPSHOT_RESULT, {"code": "85"}),
+    S("snapshot_exception", "Failed to do the snapshot with error: 'hostStatusCodeDoSnapshot', stack trace: "
+      "Traceback (most recent call last):\n  File \"/var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-"
+      "1.0.9220.0/main/handle.py\", line 207, in freeze_snapshot\nKeyError: 'hostStatusCodeDoSnapshot'",
+      K.SNAPSHOT_RESULT, {"exception": "KeyError", "status": "error"}),
+    S("inconsistent", "Snapshots are inconsistent", K.SNAPSHOT_RESULT, {"code": "2"}),
+    S("app_consistent_ok", "Enable Succeeded with App Consistent Snapshot", K.SNAPSHOT_RESULT, {"code": "0"}),
+    S("fs_freeze_only_failed", "Failing backup as OnAppFailureDoFsFreeze is set to false", K.SNAPSHOT_RESULT,
+      {"code": "2"}),
+    S("freeze_start", "T:S freeze, timeout value 60", K.FREEZE, {"timeout_s": 60, "phase": "start"}),
+    S("freeze_timeout_nan", "T:S freeze, timeout value was not a number, defaulting to 60 seconds", K.FREEZE,
+      {"timeout_s": 60}),
+    S("freeze_start_old", "doing freeze now...", K.FREEZE, {"phase": "start"}),
+    S("skipped_mount", "skipped mount :/mnt/resource", K.FREEZE, {"mounts_to_skip": "/mnt/resource"}),
+    S("fsfreeze_mount", "fsfreeze mount :/datadrive", K.FREEZE, {"mount": "/datadrive"}),
+    S("skip_freeze", "skip freeze is : False", K.FREEZE, {"skip_freeze": False}),
+    S("freeze_args", "arg : ['/var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/"
+      "safefreeze/bin/safefreeze', '60', '/boot', '/datadrive', '/']", K.FREEZE,
+      {"phase": "args", "mounts": ["/boot", "/datadrive", "/"]}),
+    S("signals_ready", "proceeded for accepting signals", K.FREEZE, {"phase": "signals_ready"}),
+    S("buffer_start", "================== Logs during Freeze Start ==============", K.FREEZE,
+      {"phase": "buffer_start"}),
+    S("lock_opened", "/etc/azure/MicrosoftRecoverySvcsSafeFreezeLock/SafeFreezeLockFile file opened Sucessfully",
+      K.FREEZE, {"phase": "lock"}),
+    S("lock_ok", "Aquiring lock succeeded", K.FREEZE, {"lock": "acquired"}),
+    S("lock_busy", "Failed to open file or aquire lock: [Errno 11] Resource temporarily unavailable, stack trace: "
+      "Traceback (most recent call last):\nBlockingIOError: [Errno 11] Resource temporarily unavailable", K.FREEZE,
+      {"lock": "busy", "errno": 11, "error": "lock_contention"}),
+    S("lock_retry", "Retry to aquire lock count: 1", K.FREEZE, {"retry": 1}),
+    S("lock_wait", "Wait time to aquire lock 0:00:34.012345", K.FREEZE, {"duration_s": 34.012345}),
+    S("already_frozen", "Mount Points already freezed by some other processor", K.FREEZE, {"code": "121"}),
+    S("binary_start", "****** 1. Starting Freeze Binary ", K.FREEZE, {"phase": "binary_start"}),
+    S("frozen", "****** 4. Freeze Completed (Signal=1 received)", K.FREEZE, {"phase": "frozen"}),
+    S("frozen", "freezed", K.FREEZE, {"phase": "frozen"}),
+    S("signal_handled", "Binary output for signal handled: 1", K.FREEZE, {"sig_handle": 1}),
+    S("startproc_return", "freeze_safe after returning from startproc : sig_handle=0", K.FREEZE, {"sig_handle": 0}),
+    S("freeze_timing", "T:S ***** freeze, time_before_freeze=2024-01-14 22:16:48.900000, time_after_freeze=2024-01-14 "
+      "22:16:49.158313, freezeTimeTaken=0:00:00.258313", K.FREEZE, {"duration_s": 0.258313}),
+    S("freeze_result", "T:S freeze result , timedout :False", K.FREEZE, {"timedout": False, "ok": True}),
+    S("freeze_result", "T:S freeze result freeze timed-out\n, timedout :True", K.FREEZE, {"timedout": True,
+      "ok": False}),
+    S("freeze_timed_out", "freeze timed-out", K.FREEZE, {"code": "122"}),
+    S("freeze_failed_mount", "freeze failed for some mount", K.FREEZE, {"code": "121"}),
+    S("open_failed_mount", "file open failed for some mount", K.FREEZE, {"code": "123"}),
+    S("freeze_exception", "Failed to do the freeze with error: 'NoneType' object has no attribute 'mounts', stack "
+      "trace: Traceback (most recent call last):\nAttributeError: 'NoneType' object has no attribute 'mounts'",
+      K.FREEZE, {"exception": "AttributeError"}),
+    S("binary_missing", "safefreeze binary is missing in the following path /var/lib/waagent/Microsoft.Azure."
+      "RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/safefreeze/bin/safefreeze", K.FREEZE, {"code": "124"}),
+    S("binary_missing", "safeFreezeBinary exists False", K.FREEZE, {"code": "124"}),
+    S("mounts_unreadable", "Failed to retrieve mount points, Exception [Errno 2] No such file or directory: 'lsblk', "
+      "stack trace: NoneType: None", K.FREEZE, {"errno": 2}),
+    S("freeze_result_old", "freeze_result...0", K.FREEZE, {"phase": "result"}),
+    S("bin_freeze_started", "****** 2. Binary Freeze Started", K.FREEZE, {"phase": "binary_freeze_started"}, True),
+    S("bin_freezing", "Freezing: /datadrive", K.FREEZE, {"mount": "/datadrive"}, True),
+    S("bin_fifreeze_failed", "Failed to FIFREEZE: /datadrive with error message: Device or resource busy", K.FREEZE,
+      {"mount": "/datadrive", "code": "121", "error_message": "Device or resource busy"}, True),
+    S("bin_fifreeze_failed", "Failed to FIFREEZE: /datadrive", K.FREEZE, {"mount": "/datadrive", "code": "121"}),
+    S("bin_freezing", "freezing the mount: /datadrive", K.FREEZE, {"mount": "/datadrive"}),
+    S("bin_open_failed", "Failed to open: /mnt/stale with error: -1 and error message: Permission denied", K.FREEZE,
+      {"mount": "/mnt/stale", "code": "123"}, True),
+    S("bin_stat_failed", "Path not a directory: /data/file", K.FREEZE, {"error": "stat_failed"}, True),
+    S("bin_frozen", "****** 3. Binary Freeze Completed", K.FREEZE, {"phase": "binary_frozen"}, True),
+    S("bin_signal_failed", "Failed to send FreezeCompletion to parent process", K.FREEZE, {"error": "binary_setup"},
+      True),
+    S("thaw_begin", "child process still running", K.THAW, {"phase": "begin"}),
+    S("thaw_signal", "****** 7. Sending Thaw Signal to Binary", K.THAW, {"phase": "signal"}),
+    S("binary_exit", "****** 9. Binary Process completed (Signal=2 received)", K.THAW, {"phase": "binary_exit"}),
+    S("thaw_result", "T:S thaw result ", K.THAW, {"ok": True}),
+    S("thaw_result", "T:S thaw result snapshot result inconsistent as child returns with failure\n", K.THAW,
+      {"ok": False}),
+    S("thaw_binary_gone", "****** 7. Error - Binary Process Already Completed", K.THAW,
+      {"error": "binary_already_exited"}),
+    S("thaw_inconsistent", "snapshot result inconsistent as child returns with failure", K.THAW,
+      {"error": "inconsistent"}),
+    S("thaw_no_sleep", "Unable to execute sleep", K.THAW, {"error": "sleep_failed"}),
+    S("thaw_binary_ended", "Binary output after process end when no thaw sent: ", K.THAW,
+      {"error": "binary_exited_early"}),
+    S("thaw_binary_output", "Binary output after process end: ", K.THAW, {"phase": "binary_output"}),
+    S("thaw_again", "[takeSnapshotFromFirstGuestThenHost] : Thawing again post the guest snapshotting failure", K.THAW,
+      {"path": "guest"}),
+    S("unlock_failed", "Failed to unlock: [Errno 9] Bad file descriptor, stack trace: NoneType: None", K.THAW,
+      {"errno": 9}),
+    S("buffer_end", "================== Logs during Freeze End ==============", K.THAW, {"phase": "buffer_end"}),
+    S("unfreeze_old", "unfreeze ends...", K.THAW, {"phase": "result"}),
+    S("bin_thaw_signal", "****** 8. Binary Thaw Signal Received", K.THAW, {"phase": "binary_thaw_signal"}, True),
+    S("bin_auto_thaw", "Failed to receive timely Thaw from parent process", K.THAW, {"error": "auto_thaw"}, True),
+    S("bin_sleep_failed", "Inconsistent snapshot because of SLEEP failure", K.THAW, {"error": "sleep_failed"}, True),
+    S("bin_thawing", "Thawing: /datadrive", K.THAW, {"mount": "/datadrive"}, True),
+    S("bin_thawing", "unfreezing the mount: /datadrive", K.THAW, {"mount": "/datadrive"}),
+    S("bin_fithaw_failed", "Failed to FITHAW: /boot with error message : Invalid argument", K.THAW,
+      {"mount": "/boot", "error": "fithaw_failed"}, True),
+    S("status_report", "Enable,success,4,Transitioning state in extension,False", K.STATUS_WRITE,
+      {"operation": "enable", "status": "success", "code": "4"}),
+    S("status_report", "Enable,success,1,Enable Succeeded", K.STATUS_WRITE, {"code": "1"}),
+    S("status_report", "Enable,error,122,T:S ###### Enable failed with error: freeze took longer than timeout "
+      "StatusCode.FailedRetryableFsFreezeTimeout,,False", K.STATUS_WRITE, {"status": "error", "code": "122"}),
+    S("status_file_failed", "Status file creation failed with error: [Errno 13] Permission denied: '/var/lib/waagent/"
+      "Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/status/tempStatusFile.status', stack trace: "
+      "NoneType: None", K.STATUS_WRITE, {"error": "write_failed", "errno": 13}),
+    S("status_params_failed", "cannot get status report parameters , Exception 556, stack trace: Traceback (most "
+      "recent call last):\nKeyError: 556", K.STATUS_WRITE, {"code": "556", "exception": "KeyError"}),
+    S("status_log_failed", "Failed to log status in extension'NoneType' object is not subscriptable", K.STATUS_WRITE,
+      {"error": "report_failed"}),
+    S("status_rename_failed", "failed to rename the status file.", K.STATUS_WRITE, {"error": "rename_failed"}),
+    S("blob_upload_failed", "cannot write status to the status blobTraceback (most recent call last):\nTimeoutError: "
+      "The write operation timed out", K.STATUS_UPLOAD, {"target": "blob", "exception": "TimeoutError"}),
+    S("blob_write_ok", "blob written succesfully", K.STATUS_UPLOAD, {"status": "success"}),
+    S("blob_write_failed", "blob failed to write", K.STATUS_UPLOAD, {"error": "upload_failed"}),
+]
