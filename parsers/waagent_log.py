@@ -2,9 +2,10 @@
 
 Records come from :func:`parsers.agent_record.iter_agent_records`, messages are classified by
 :mod:`parsers.agent_messages`.  Facts: agent versions (daemon / goal-state agent), Python, OS,
-service name, extension versions, the WireServer address and ``waagent_conf.<Key>`` values that
-banners and messages reveal.  The bundle reader strips rotation suffixes (``.1``, ``.2.gz``,
-``-20240101``, ``-2024-05-01-1714521600.gz``) before detection, so the plain names suffice.
+service name, extension versions, the WireServer address, ``waagent_conf.<Key>`` values that
+banners and messages reveal, and ``agent.log_era`` (each header format present).  The bundle
+reader strips rotation suffixes (``.1``, ``.2.gz``, ``-20240101``, ``-2024-05-01-1714521600.gz``)
+before detection, so the plain names suffice.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class FactRecorder:
 
     def observe(self, ev: Event, era: str | None) -> None:
         a = ev.attrs
+        if era is not None:
+            # Which header formats the file holds (2.0 / legacy / 2.2.46 / iso): a 2.0.x format is
+            # evidence of an outdated agent by itself.
+            self.fact("agent.log_era", era, ev)
         if ev.level == "VERBOSE" and not self.verbose_seen:
             # VERBOSE records are written only with Logs.Verbose=y (or -verbose).
             self.verbose_seen = True

@@ -47,6 +47,7 @@ def test_golden_records_lines_and_classification(name):
     assert ctx.unclassified == 0, [e.message for e in events if e.kind is K.OTHER]
     assert ctx.warnings == []
     assert {r.header.era for r in recs} == eras
+    assert {v for v, _ in facts(ctx, "agent.log_era")} == eras
     assert [(r.line, r.end_line) for r in recs if r.end_line != r.line] == multi
     assert [e.line for e in events if "\n" in e.message] == [first for first, _ in multi if "\n" in _msg(recs, first)]
     for rec, ev in zip(recs, events, strict=True):
