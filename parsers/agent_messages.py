@@ -14,8 +14,7 @@ How it works:
   status upload), :mod:`parsers.agent_messages_misc` (environment, config banners, self-update,
   cgroups) and :mod:`parsers.agent_messages_routine` (provisioning, routine lines).  They are
   joined into one :class:`~parsers.patterns.PatternSet` in that order, specific shapes first,
-  catch-alls last, and matched with :class:`parsers.agent_matcher.FastMatcher` (same rules,
-  faster for several hundred literals).
+  catch-alls last.
 * Patterns are matched against the **first line** only: later lines are tracebacks or extension
   ``[stdout]``/``[stderr]`` text, whose words must not decide what the record is.
 * Post-processing by pattern id fills structured attrs (``Event:`` records, the
@@ -36,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.model import EventKind
-from parsers.agent_matcher import FastMatcher
 from parsers.patterns import Pattern, PatternSet, Sample
 
 K = EventKind
@@ -306,12 +304,12 @@ def match_message(message: str, level: str | None = None, _nested: bool = False)
         # logger.info('') separators around goal-state processing (2.9+)
         return MessageMatch(K.ROUTINE, {"separator": True}, "separator")
     first = message.lstrip("\n").partition("\n")[0]
-    found = _matcher().match(first)
-    if found is not None and _nested and found[0].id == "event_record":
+    found = _table().match(first)
+    if found is not None and _nested and found.pattern.id == "event_record":
         found = None
-    pattern_id = found[0].id if found is not None else None
-    kind = found[0].kind if found is not None else K.OTHER
-    attrs: dict[str, Any] = dict(found[1]) if found is not None else {}
+    pattern_id = found.pattern.id if found is not None else None
+    kind = found.pattern.kind if found is not None else K.OTHER
+    attrs: dict[str, Any] = found.attrs if found is not None else {}
     if pattern_id is not None:
         post = _POST.get(pattern_id)
         if post is not None:
@@ -352,7 +350,6 @@ def classify(message: str, level: str | None = None) -> tuple[EventKind, dict[st
 # The tables import this module for its helpers, so they are joined lazily, on first use.
 _POST: dict[str, PostFn] = {}
 _TABLE: list[PatternSet] = []
-_MATCHER: list[FastMatcher] = []
 _TABLE_MODULES = (
     "agent_messages_core",
     "agent_messages_gs",
@@ -379,11 +376,6 @@ def _table() -> PatternSet:
         _TABLE.append(PatternSet(patterns))
     return _TABLE[0]
 
-
-def _matcher() -> FastMatcher:
-    if not _MATCHER:
-        _MATCHER.append(FastMatcher(list(_table().patterns)))
-    return _MATCHER[0]
 
 
 def all_patterns() -> list[Pattern]:

@@ -32,20 +32,6 @@ def test_every_pattern_has_a_sample():
     assert missing == []
 
 
-def test_fast_matcher_agrees_with_the_pattern_set():
-    from parsers import agent_messages
-
-    table, matcher = agent_messages._table(), agent_messages._matcher()
-    texts = [s.text for kind in ("waagent_log", "command_execution_log") for s in registry.get(kind).samples]
-    texts += [p.read_text() for p in FIXTURES.glob("*.log")]
-    firsts = {rec.message.partition("\n")[0] for t in texts for rec in iter_agent_records(enumerate(t.splitlines(), 1))}
-    for first in firsts:
-        slow, fast = table.match(first), matcher.match(first)
-        assert (slow.pattern.id if slow else None) == (fast[0].id if fast else None), first
-        if slow is not None:
-            assert slow.attrs == dict(fast[1]), first
-
-
 def test_pattern_ids_unique_and_tables_joined_in_order():
     ids = [p.id for p in all_patterns()]
     assert len(ids) == len(set(ids))
