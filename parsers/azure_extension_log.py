@@ -121,9 +121,10 @@ SAMPLES = (
 
 
 def _handler_from_path(path: str) -> str | None:
+    """``var/log/azure/<handler>/…/x.log`` → ``<handler>``; None for a file directly in ``azure/``."""
     parts = path.replace("\\", "/").split("/")
-    for i, part in enumerate(parts[:-1]):
-        if part == "azure" and i > 0 and parts[i - 1] == "log" and i + 2 < len(parts) + 1 and i + 1 < len(parts) - 1:
+    for i in range(1, len(parts) - 2):
+        if parts[i] == "azure" and parts[i - 1] == "log":
             return parts[i + 1]
     return None
 

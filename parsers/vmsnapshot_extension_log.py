@@ -310,14 +310,16 @@ def sniff(head: str) -> bool:
     """A loose or pasted extension.log: records carrying the VMSnapshotLinux prefix."""
     if "VMSnapshotLinux-" not in head:
         return False
-    hits = 0
+    ours = stamped = 0
     for text in head.splitlines()[:60]:
         h = _header(text)
-        if h is not None and h[3] is not None and h[3].endswith("VMSnapshotLinux"):
-            hits += 1
-            if hits >= 2 or h[0] == "py3":
-                return True
-    return hits > 0
+        if h is None:
+            continue
+        stamped += 1
+        if h[3] is not None and h[3].endswith("VMSnapshotLinux"):
+            ours += 1
+    # an old waagent.log may quote a few extension records: most stamped lines must be ours
+    return ours > 0 and ours * 2 >= stamped
 
 
 def wrap(sample: MsgSample, stamp: str = "2024-01-14 22:16:48.792020") -> str:

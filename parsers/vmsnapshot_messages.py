@@ -22,7 +22,7 @@ from typing import Any
 
 from analyzer.model import EventKind
 from parsers.patterns import PatternSet
-from parsers.vmsnapshot_codes import MsgSample, code_of, duration_s
+from parsers.vmsnapshot_codes import MsgSample, code_of, duration_s, parse_wall
 from parsers.vmsnapshot_patterns import PATTERNS as RUN_PATTERNS
 from parsers.vmsnapshot_patterns_misc import PATTERNS as MISC_PATTERNS
 from parsers.vmsnapshot_patterns_misc import ROUTINE
@@ -300,6 +300,13 @@ def _crash(attrs: dict[str, Any], _text: str) -> None:
         attrs["crash_consistent"] = value == "True"
 
 
+def _crp_times(attrs: dict[str, Any], _text: str) -> None:
+    """How late the extension ran (the 140-minute check; a huge or negative span hints at clock skew)."""
+    start, now = parse_wall(str(attrs.get("command_start", ""))), parse_wall(str(attrs.get("utc_now", "")))
+    if start is not None and now is not None:
+        attrs["span_s"] = round((now - start).total_seconds(), 6)
+
+
 def _lower_code(attrs: dict[str, Any], _text: str) -> None:
     if "code" in attrs:
         attrs["code"] = code_of(str(attrs["code"]))
@@ -330,6 +337,7 @@ _POST: dict[str, Callable[[dict[str, Any], str], EventKind | None]] = {
     "http_result": _http_result,
     "crash_consistent": _crash,
     "plugin_validate": _lower_code,
+    "crp_times": _crp_times,
 }
 
 SAMPLES: list[MsgSample] = [

@@ -226,3 +226,19 @@ def test_megabyte_lines_cost_linear_time():
         events, _ = parse_text(KIND, line + "\n")
         assert len(events) == 1
         assert time.perf_counter() - start < 3
+
+
+def test_sniffer_leaves_an_agent_log_that_quotes_a_few_extension_records():
+    from parsers.vmsnapshot_extension_log import sniff
+
+    agent = "".join(f"2016/12/14 07:3{i}:00 Successfully reported handler status\n" for i in range(8))
+    quoted = f"2016/12/14 07:39:00 {P}cwd is /var/lib/waagent/x\n"
+    assert not sniff(agent + quoted * 2)
+    assert sniff(quoted * 3 + agent[:100])
+
+
+def test_crp_check_span_from_command_start_and_now():
+    events, _ = parse_text(
+        KIND, f"2024-01-14 22:16:44.1 {P}command start time is 2024-01-14 19:00:00 and utcNow is 2024-01-14 22:16:44\n"
+    )
+    assert events[0].attrs["span_s"] == 11804.0
