@@ -59,9 +59,9 @@ class EventKind(StrEnum):
 class Clock(StrEnum):
     """What a timestamp was written in, as far as the parser knows from the format alone."""
 
-    UTC = "utc"  # ISO agent lines, Python-3 extension lines after 2021-09-02 …
-    LOCAL = "local"  # VM local time (legacy agent, Python-2 extension, safefreeze, syslog)
-    UNKNOWN = "unknown"  # the format does not say (extension lines before/after the 2021 change)
+    UTC = "utc"  # ISO agent lines, Python-3 extension lines from 2021-09-02 on (decided by date) …
+    LOCAL = "local"  # VM local time (legacy agent, Python-2 extension, safefreeze, year-less syslog)
+    UNKNOWN = "unknown"  # neither the format nor the date tells (pasted text without a zone)
 
 
 class TimeBasis(StrEnum):
@@ -116,13 +116,22 @@ class Event:
 class Fact:
     """A value learned from a source: a version, a config value, a state.
 
-    Keys are dotted and stable (rules read them): e.g. ``agent.daemon_version``,
-    ``agent.goal_state_version``, ``agent.python``, ``agent.service``, ``os.name``, ``os.version``,
-    ``os.pretty``, ``extension.version`` (attrs ``name``), ``extension.state`` (attrs ``name``),
-    ``extension.python``, ``waagent_conf.<Key>``, ``vmbackup_conf.<Section>.<Key>``,
-    ``wireserver``, ``dhcp.option_245``, ``deployment.name``, ``role.name``, ``cloud``,
-    ``storage.host``, ``status.code`` (attrs ``seq``, ``name``), ``mrseq`` (attrs ``name``),
-    ``clock.pair`` (a record seen as UTC and local: attrs ``utc``, ``local``).
+    Keys are dotted and stable (rules read them).  Agent: ``agent.daemon_version``,
+    ``agent.goal_state_version``, ``agent.python`` (attrs ``role``), ``agent.service``,
+    ``agent.log_era``, ``agent.status``.  OS: ``os.name``, ``os.version``, ``os.id``,
+    ``os.id_like``, ``os.family``, ``os.pretty``, ``os.kernel``.  Extension:
+    ``extension.version`` (attrs ``name``, ``basis``), ``extension.state``,
+    ``extension.handler_status``, ``extension.python``, ``extension.task_id`` (attrs ``seq``),
+    ``status.code`` (attrs ``seq``, ``name``), ``mrseq``, ``settings.seq``.  Config:
+    ``waagent_conf.<Key>`` (``Logs.Verbose`` also inferred from VERBOSE records),
+    ``vmbackup_conf.<Section>.<Key>``, ``vmbackup_pluginhost.*``, ``vmbackup_plugin.*``,
+    ``vmbackup_workload.*``, ``provisioning.*``.  Platform: ``wireserver``, ``dhcp.option_245``,
+    ``dhcp.server``, ``dhcp.address``, ``deployment.name``, ``role.name``, ``role.instance``,
+    ``cloud``, ``storage.host``, ``goal_state.*``, ``hosting_env.*``, ``imds.*``,
+    ``logcollector.*``.  Clock: ``clock.pair`` (a moment seen in UTC and local time: attrs
+    ``utc``, ``local`` as datetimes or ISO text), ``clock.offset`` (``+08:00``), ``clock.local`` /
+    ``clock.utc`` (one reading each, e.g. sosreport ``date`` and ``date --utc``),
+    ``clock.zone_abbrev``, ``time_zone.name`` / ``.offset`` / ``.abbrev`` / ``.posix``.
     """
 
     key: str
