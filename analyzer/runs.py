@@ -29,6 +29,19 @@ _PHASE_OF_KIND = {
     EventKind.EXT_STATUS: "status",
 }
 _RUN_GAP = timedelta(hours=3)
+# Sources written by the extension itself (or its status file): only they prove progress past enable.
+_EXTENSION_SIDE = frozenset(
+    {
+        "vmsnapshot_extension_log",
+        "vmsnapshot_shell_log",
+        "handler_status_file",
+        "host_based_extension_log",
+        "syslog",
+        "journal",
+    }
+)
+# Where the run's status code is read from: the extension's own reports and the agent's copy of them.
+_STATUS_SOURCES = frozenset({"vmsnapshot_extension_log", "handler_status_file", "waagent_status_json"})
 _LEAD = timedelta(minutes=10)
 _SUCCESS_CODES = {"0", "1"}
 _UNFINISHED_CODES = {"4"}
@@ -122,7 +135,7 @@ def assemble(tl: Timeline) -> list[Run]:
         for i in run.events:
             ev, when = tl.events[i], tl.times[i]
             assert when is not None
-            _absorb(run, ev, when, _PHASE_OF_KIND.get(ev.kind))
+            _absorb(run, ev, when)
         _conclude(run, tl)
     return runs
 
@@ -137,7 +150,16 @@ def _home_run(runs: list[Run], when: datetime) -> Run | None:
     return best
 
 
-def _absorb(run: Run, ev: Event, when: datetime, phase: str | None) -> None:
+def _phase_of(ev: Event) -> str | None:
+    """The run phase an event proves was reached (extension-side evidence for everything past enable)."""
+    if ev.kind in (EventKind.EXT_ENABLE, EventKind.SNAPSHOT_ENABLE):
+        return "enable"
+    if ev.parser not in _EXTENSION_SIDE:
+        return None  # the agent's view of status, its placeholder files, its retries: not progress
+    return _PHASE_OF_KIND.get(ev.kind) if ev.kind not in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS) else None
+
+
+def _absorb(run: Run, ev: Event, when: datetime) -> None:
     if ev.attrs.get("task_id") and not run.task_id:
         run.task_id = str(ev.attrs["task_id"])
     if ev.handler_version and not run.handler_version and ev.handler and VMSNAPSHOT in ev.handler:
@@ -147,10 +169,11 @@ def _absorb(run: Run, ev: Event, when: datetime, phase: str | None) -> None:
     )
     if version and not run.handler_version:
         run.handler_version = str(version)
-    if phase == "enable" and run.enable_time is None and ev.kind in (EventKind.EXT_ENABLE, EventKind.SNAPSHOT_ENABLE):
+    phase = _phase_of(ev)
+    if phase == "enable" and run.enable_time is None:
         run.enable_time = when
     code = ev.attrs.get("code")
-    if code is not None and ev.kind in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS, EventKind.SNAPSHOT_RESULT):
+    if code is not None and ev.kind in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS) and ev.parser in _STATUS_SOURCES:
         run.final_code = str(code)
         if run.final_code not in _UNFINISHED_CODES:
             phase = "finished"
@@ -171,7 +194,7 @@ def _conclude(run: Run, tl: Timeline) -> None:
     )
     if failed_command and run.outcome != "succeeded":
         run.outcome = "failed"
-        if run.last_phase == "enable":
+        if run.last_phase in ("no-enable", "enable"):
             run.last_phase = "enable-failed"
 
 
