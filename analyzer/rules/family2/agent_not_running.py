@@ -1,0 +1,148 @@
+"""agent-not-running: the agent was not processing goal states when the backup needed it.
+
+Evidence: the agent's records stop (the log ends, or has a long gap) around the backup time while
+other sources (syslog, journal, extension logs) go on, so the VM was up; service stop lines
+(the agent's "forwarding signal", systemd "Stopped Azure Linux Agent") with no start before the
+backup; a start-up only after the gap.
+
+Traps avoided: agents before 2.2.47 write no local heartbeat and periodic messages are
+de-duplicated, so a quiet old log proves little (at most "possible" without a stop line); a gap
+that ends before the backup, or a silence shared by every source (VM off: vm-shutdown), or one
+spent running an extension command (extension-queue-blocked), or an agent disabled on purpose
+(extensions-disabled) is not this cause.  From 2.2.47 the main loop writes a heartbeat every
+30 minutes, so there a silence of its records longer than 45 minutes counts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from analyzer.knowledge import compare_versions
+from analyzer.model import EventKind
+from analyzer.rules import rule
+from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.family2._common import (
+    EXT_COMMAND_KINDS,
+    MAIN_LOOP_KINDS,
+    agent_refs,
+    anchor,
+    goal_state_agent,
+    is_agent_record,
+    is_vmsnapshot,
+    timed,
+)
+
+K = EventKind
+_HEARTBEAT_GAP = timedelta(minutes=45)
+_QUIET_GAP = timedelta(minutes=30)
+_MARGIN = timedelta(minutes=5)
+_AFTER = timedelta(minutes=30)  # the backup's goal state reaches a running agent within minutes
+_STARTS = (K.AGENT_START, K.AGENT_VERSION)
+_RAN = (K.EXT_ENABLE, K.EXT_INSTALL, K.EXT_UPDATE, K.EXT_COMMAND_RESULT)
+
+
+def _fmt(when: object) -> str:
+    return f"{when:%Y-%m-%d %H:%M}Z"
+
+
+@rule("agent-not-running")
+def judge(ctx: RuleContext) -> Judgement:
+    j = Judgement()
+    when = anchor(ctx)
+    agent = agent_refs(ctx)
+    if when is None or not agent:
+        j.not_evaluable = ["waagent.log records with times"]
+        return j
+    ran = [r for r in agent if is_vmsnapshot(r.event) and r.event.kind in _RAN and ctx.in_window(r.time)]
+    in_time = [r for r in ran if r.time <= when + _AFTER]
+    if in_time:
+        j.reason = f"the agent ran the backup extension at {_fmt(in_time[0].time)}"
+        return j
+    gs = goal_state_agent(ctx, when)
+    local_hb = ctx.versions.agent.local_heartbeat_from
+    heartbeats = gs is not None and gs.version is not None and compare_versions(gs.version, local_hb) >= 0
+    watch = [r for r in agent if r.event.kind in MAIN_LOOP_KINDS] if heartbeats else agent
+    before = [r for r in watch if r.time <= when]
+    after = [r for r in watch if r.time > when]
+    if not before:
+        j.not_evaluable = ["waagent.log covering the time before the backup (older rotated files)"]
+        return j
+    last, nxt = before[-1], (after[0] if after else None)
+    disabled = [r for r in agent if r.event.attrs.get("disabled") == "agent" and r.time <= when]
+    if disabled and not any(r.event.kind in _STARTS and disabled[-1].time < r.time <= when for r in agent):
+        j.reason = "the agent was disabled on purpose before the backup (see extensions-disabled)"
+        return j
+    if nxt is not None and last.event.kind in EXT_COMMAND_KINDS and nxt.event.kind == K.EXT_COMMAND_RESULT:
+        j.reason = f"the agent was busy running {last.event.handler or 'an extension'} (see extension-queue-blocked)"
+        return j
+    end = nxt.time if nxt is not None else None
+    others = timed(ctx.events(where=lambda ev: not is_agent_record(ev)))
+    alive = [o for o in others if o.time > last.time + _MARGIN and (end is None or o.time < end)]
+    starts = timed(ctx.events(_STARTS))
+    stops = [
+        r
+        for r in timed(ctx.events(K.AGENT_STOP))
+        if last.time - _MARGIN <= r.time <= when and not any(r.time < s.time <= when for s in starts)
+    ]
+    around = f"the agent was writing records around the backup time (last at {_fmt(last.time)}" + (
+        f", next at {_fmt(end)})" if end else ")"
+    )
+    needed = _HEARTBEAT_GAP if heartbeats else _QUIET_GAP
+    if end is not None and (end < when + _AFTER or end - last.time < needed):
+        j.reason = around
+        return j
+    if end is None and alive and alive[-1].time < when + _AFTER:
+        j.reason = "the logs end too soon after the backup time to tell whether the agent would have acted"
+        return j
+    if others and not any(ctx.in_window(o.time) for o in alive):
+        # silence everywhere around the backup is a VM that was off (vm-shutdown-during-backup), not this cause
+        j.reason = "the other logs are silent around the backup time too (the VM was off, or the bundle ends)"
+        return j
+    if not alive and not stops:
+        j.not_evaluable = ["syslog or journal (to tell a stopped agent from a stopped VM)"]
+        return j
+    gap = (end or (alive[-1].time if alive else when)) - last.time
+    if gap < needed:
+        j.reason = around
+        return j
+
+    restart = None
+    if nxt is not None:
+        restart = next((r for r in agent if r.time >= nxt.time and r.event.kind in _STARTS), None)
+        if restart is not None and restart.time - nxt.time > _MARGIN:
+            restart = None
+    if not (heartbeats or stops or restart):
+        j.reason = (
+            f"a quiet agent log without heartbeats (agents before {local_hb} write none) "
+            "and without a stop or a restart proves nothing"
+        )
+        return j
+    until = f"until {_fmt(end)}" if end else "to the end of its log"
+    what = "goal-state processing or heartbeat" if heartbeats else "agent record"
+    note = f"no {what} from {_fmt(last.time)} {until} ({int(gap.total_seconds() // 60)} min)"
+    if alive:
+        note += f" while {alive[0].event.source} goes on"
+    weight = 0.6 if heartbeats or stops else 0.3  # a restart after a quiet old log: weaker
+    j.support.append(ctx.absence(note, source=last.event.source, weight=weight))
+    j.support.append(ctx.line(last, "the agent's last record before the silence", 0.1))
+    for stop in stops[-2:]:
+        j.support.append(ctx.line(stop, "the agent service was stopped and not started again", 0.7))
+    if alive:
+        shown = next((o for o in alive if ctx.in_window(o.time)), alive[0])
+        j.support.append(ctx.line(shown, "the VM was up: other logs go on while the agent is silent", 0.3))
+    if restart is not None:
+        j.support.append(ctx.line(restart, "the agent started again only after the gap", 0.3))
+    if nxt is not None:
+        late = [r for r in agent if r.time >= nxt.time and ctx.in_window(r.time) and is_vmsnapshot(r.event)]
+        if any(r.event.kind in (K.EXT_ENABLE, K.EXT_COMMAND_RESULT) for r in late):
+            j.counter.append(ctx.line(late[0], "the agent ran the backup extension later in the window"))
+    if not (heartbeats or stops) or not alive:
+        j.cap = "possible"
+        j.reason = "no heartbeats to measure the silence by" if alive else "no other log shows the VM up"
+    stopped = f" (its service was stopped at {_fmt(stops[-1].time)})" if stops else ""
+    j.summary = (
+        f"The guest agent wrote nothing from {_fmt(last.time)} {until}{stopped}, while the VM itself was running, "
+        f"so no agent was processing goal states when the backup needed it ({_fmt(when)}) and the snapshot "
+        "extension was never started. Restart the agent service and enable automatic restart."
+    )
+    return j
