@@ -19,7 +19,15 @@ from analyzer.rules.base import Evidence, Judgement, RuleContext
 from analyzer.runs import Run
 from analyzer.timeline import Timeline
 
-_RUN_PHASE_TO_KNOWLEDGE = {"enable": "before-freeze"}
+# Which knowledge phases (causes.toml ``phases``) can explain a run that stopped at a run phase.
+# A run stuck right after enable, with nothing from the extension, may have failed in the enable
+# call or before the freeze; a run that finished writing its status may still not have had it
+# delivered (the agent uploads it afterwards).
+_EXPLAINS = {
+    "no-enable": ("no-enable",),
+    "enable": ("before-freeze", "enable-failed"),
+    "finished": ("finished", "status"),
+}
 TARGET_OS = "linux"
 
 
@@ -49,9 +57,11 @@ class Diagnosis:
 
 
 def run_phase(run: Run | None) -> str:
-    if run is None:
-        return "no-enable"
-    return _RUN_PHASE_TO_KNOWLEDGE.get(run.last_phase, run.last_phase)
+    return "no-enable" if run is None else run.last_phase
+
+
+def explains_phase(cause: Cause, phase: str) -> bool:
+    return any(p in cause.phases for p in _EXPLAINS.get(phase, (phase,)))
 
 
 def _weigh(evidence: Evidence, ctx: RuleContext, weights: Weights) -> float:
@@ -117,7 +127,7 @@ def diagnose(
             window_evidence=any(e.kind == "line" and e.in_window for e in judgement.support),
             portal_prior=bool(job_error) and job_error in cause.portal_codes,
         )
-        explains = cause.explains(phase) if phase in _known_phases() else True
+        explains = explains_phase(cause, phase)
         if judgement.cap == "possible" or not explains:
             confidence = min(confidence, weights.cap_without_window_evidence)
         verdict = weights.verdict(confidence)
@@ -133,12 +143,6 @@ def diagnose(
     diagnosis.not_applicable.sort(key=lambda p: p[0].id)
     _explain_runner_up(diagnosis)
     return diagnosis
-
-
-def _known_phases() -> tuple[str, ...]:
-    from analyzer.knowledge import PHASES
-
-    return PHASES
 
 
 def _explain_runner_up(diagnosis: Diagnosis) -> None:

@@ -121,7 +121,7 @@ def assemble(tl: Timeline) -> list[Run]:
         if home is None:
             home = next((r for r in reversed(orphans) if when - r.end <= _RUN_GAP), None)
             if home is None:
-                if _PHASE_OF_KIND.get(ev.kind) is None:
+                if _phase_of(ev) is None:
                     continue
                 home = Run(seq=None, start=when, end=when)
                 orphans.append(home)
@@ -188,14 +188,24 @@ def _conclude(run: Run, tl: Timeline) -> None:
         run.outcome = "unfinished"
     elif run.final_code is not None:
         run.outcome = "failed" if run.final_code != "3" else "succeeded"
-    failed_command = any(
-        tl.events[i].kind == EventKind.EXT_COMMAND_RESULT and (tl.events[i].attrs.get("exit_code") or 0) != 0
-        for i in run.events
-    )
+    failed_command = any(_failed_step(tl.events[i]) for i in run.events)
     if failed_command and run.outcome != "succeeded":
         run.outcome = "failed"
         if run.last_phase in ("no-enable", "enable"):
             run.last_phase = "enable-failed"
+
+
+def _failed_step(ev: Event) -> bool:
+    """A command of the handler that failed, or its package that could not be downloaded."""
+    if ev.kind == EventKind.EXT_COMMAND_RESULT:
+        return (ev.attrs.get("exit_code") or 0) != 0 or bool(ev.attrs.get("timeout_s"))
+    if ev.kind == EventKind.EXT_DOWNLOAD:
+        return (
+            ev.level == "ERROR"
+            or ev.attrs.get("status") == "error"
+            or "DownloadError" in str(ev.attrs.get("error_class", ""))
+        )
+    return False
 
 
 def select(runs: list[Run], backup_time: tuple[datetime, datetime] | None = None) -> tuple[Run | None, str]:
