@@ -100,3 +100,10 @@ def test_non_editable_wheel_carries_package_data(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert "snapdiag" in out.read_text()
+
+
+def test_readme_names_every_cause() -> None:
+    from analyzer.knowledge import load_catalogue
+
+    text = (ROOT / "README.md").read_text()
+    assert [cid for cid in load_catalogue().ids() if f"`{cid}`" not in text] == []
