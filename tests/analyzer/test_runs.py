@@ -383,11 +383,16 @@ def test_select_with_backup_time() -> None:
     assert select(runs, (T0, day2 + timedelta(hours=1)))[0].seq == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs.py maps EXT_STATUS and the transitioning (code 4) status write to phase 'status', so a "
-    "run that hung at freeze reports last_phase 'status' and freeze causes cannot be the verdict",
-)
+def test_the_agents_view_of_the_status_does_not_set_the_code() -> None:
+    # "Creating a placeholder status file ... with status: transitioning" / the agent's status summary
+    tl = Tl().add(0, K.EXT_ENABLE, "waagent_log", seq=8)
+    tl.add(1, K.EXT_STATUS, "waagent_log", seq=8, code="0", status="transitioning")
+    tl.add(3, K.SNAPSHOT_ENABLE, seq=8, phase="enable")
+    (run,) = tl.runs()
+    assert run.final_code is None
+    assert (run.last_phase, run.outcome) == ("enable", "unfinished")
+
+
 def test_a_freeze_hang_ends_at_freeze() -> None:
     tl = Tl().add(0, K.EXT_STATUS, "waagent_log", message="Target handler state: enabled [incarnation_9]")
     tl.add(1, K.EXT_ENABLE, "waagent_log", seq=5)
@@ -400,11 +405,6 @@ def test_a_freeze_hang_ends_at_freeze() -> None:
     assert (run.last_phase, run.outcome) == ("freeze", "unfinished")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs.py: the agent's 'Target handler state' (EXT_STATUS) lifts a failed enable to phase "
-    "'status', so it is never 'enable-failed' (python-missing / install-failed get capped)",
-)
 def test_a_failed_enable_after_the_agents_handler_state_line_is_enable_failed() -> None:
     tl = Tl().add(0, K.EXT_STATUS, "waagent_log", message="Target handler state: enabled [incarnation_3]")
     tl.add(1, K.EXT_ENABLE, "waagent_log", seq=3)
