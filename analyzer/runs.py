@@ -61,6 +61,7 @@ class Run:
     outcome: str = "unknown"  # failed | succeeded | unfinished | unknown
     status_uploaded: bool | None = None
     events: list[int] = field(default_factory=list)  # indices into Timeline.events
+    skipped: str | None = None  # "seq" | "task_id": the extension skipped it as already processed
 
     @property
     def label(self) -> str:
@@ -170,10 +171,18 @@ def _absorb(run: Run, ev: Event, when: datetime) -> None:
     if version and not run.handler_version:
         run.handler_version = str(version)
     phase = _phase_of(ev)
+    if ev.attrs.get("skip") in ("seq", "task_id") and ev.parser in _EXTENSION_SIDE:
+        run.skipped = str(ev.attrs["skip"])
     if phase == "enable" and run.enable_time is None:
         run.enable_time = when
     code = ev.attrs.get("code")
-    if code is not None and ev.kind in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS) and ev.parser in _STATUS_SOURCES:
+    install_report = str(ev.attrs.get("operation", "")).lower() == "install"  # handle.py -install, before enable
+    if (
+        code is not None
+        and not install_report
+        and ev.kind in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS)
+        and ev.parser in _STATUS_SOURCES
+    ):
         run.final_code = str(code)
         if run.final_code not in _UNFINISHED_CODES:
             phase = "finished"
@@ -182,6 +191,11 @@ def _absorb(run: Run, ev: Event, when: datetime) -> None:
 
 
 def _conclude(run: Run, tl: Timeline) -> None:
+    if run.skipped and run.final_code in (None, "3"):
+        # Already processed: no new status is written.  Not a failure of its own (a re-enable at
+        # boot); the duplicate-task-skipped rule judges it when it is the run the backup waited on.
+        run.outcome = "unknown"
+        return
     if run.final_code in _SUCCESS_CODES:
         run.outcome = "succeeded"
     elif run.final_code in _UNFINISHED_CODES or (run.final_code is None and run.last_phase != "no-enable"):

@@ -2,8 +2,7 @@
 
 Two halves: the healthy and decoy corpus bundles (tests/fixtures/healthy-*, decoy-*), analysed end to
 end as `snapdiag analyze` would, and small synthetic timelines that pin one behaviour each.  Known
-gaps of runs.py are written as strict xfails: they document the expected behaviour and start failing
-(so the marker gets removed) once runs.py is fixed.
+gaps of runs.py found while writing them were fixed; their tests stay as plain regressions.
 """
 
 from __future__ import annotations
@@ -170,11 +169,6 @@ def test_backup_time_points_at_the_run_after_the_hostgaplugin_timeouts(analysed)
     assert analysis.run.outcome == "succeeded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs.py: a re-enable that the extension skips ('the sequence number are same, so skip') is "
-    "assembled as an 'unfinished' run and chosen as the analysed run over later successful runs",
-)
 @pytest.mark.parametrize(("case", "skipped", "latest"), [("healthy-iso-2.11", 40, 42), ("decoy-flat-ticket", 18, 19)])
 def test_skipped_reenable_is_not_an_unfinished_run(analysed, case: str, skipped: int, latest: int) -> None:
     analysis = analysed(case)
@@ -413,11 +407,6 @@ def test_a_failed_enable_after_the_agents_handler_state_line_is_enable_failed() 
     assert (run.last_phase, run.outcome) == ("enable-failed", "failed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runs.py: an Install status (code 0, written by handle.py -install before enable) marks the run "
-    "'finished'; the phase is not lowered when the enable then stops at freeze",
-)
 def test_an_install_status_does_not_finish_the_run() -> None:
     tl = Tl().add(0, K.STATUS_WRITE, seq=0, code="0", operation="install")
     tl.add(3, K.SNAPSHOT_ENABLE, seq=0, phase="enable")
