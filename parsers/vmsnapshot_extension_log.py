@@ -347,7 +347,8 @@ registry.register(
         name="VMSnapshot extension.log",
         kind=KIND,
         parse=parse,
-        paths=(f"{LOG_DIR}/extension.log", f"{LOG_DIR}/extension.log.*"),
+        # 2.0.x agents gave each extension version its own log folder: <LOG_DIR>/<version>/extension.log
+        paths=(f"{LOG_DIR}/extension.log", f"{LOG_DIR}/extension.log.*", f"{LOG_DIR}/*/extension.log"),
         sniff=sniff,
         priority=70,
         description="Azure Backup VMSnapshotLinux extension log (Python 3 and 2 writers, freeze buffer, safefreeze)",

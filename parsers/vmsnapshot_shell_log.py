@@ -299,7 +299,7 @@ registry.register(
         name="VMSnapshot shell.log",
         kind=KIND,
         parse=parse,
-        paths=(f"{LOG_DIR}/shell.log", f"{LOG_DIR}/shell.log.*"),
+        paths=(f"{LOG_DIR}/shell.log", f"{LOG_DIR}/shell.log.*", f"{LOG_DIR}/*/shell.log"),
         sniff=sniff,
         priority=70,
         description="handle.sh wrapper log of the VMSnapshotLinux extension (every era)",

@@ -242,3 +242,11 @@ def test_crp_check_span_from_command_start_and_now():
         KIND, f"2024-01-14 22:16:44.1 {P}command start time is 2024-01-14 19:00:00 and utcNow is 2024-01-14 22:16:44\n"
     )
     assert events[0].attrs["span_s"] == 11804.0
+
+
+def test_versioned_log_folder_of_2_0_agents_is_recognised():
+    from parsers import registry
+
+    base = "var/log/azure/Microsoft.Azure.RecoveryServices.VMSnapshotLinux/1.0.9103.0"
+    assert registry.kind_from_path(f"{base}/extension.log") == "vmsnapshot_extension_log"
+    assert registry.kind_from_path(f"{base}/shell.log") == "vmsnapshot_shell_log"
