@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -303,26 +304,48 @@ def _non_text_ratio(head: bytes) -> float:
     return bad / len(head)
 
 
+_DISKINSPECT_LINE = re.compile(rb"^\s*\d{2}:\d{2}:\d{2}\s+(?:Listing contents of|Copying|Skipping|Processing)", re.M)
+
+
+def _results_flavour(found: list[_Found]) -> str | None:
+    """Who wrote a results.txt at a bundle root: the agent's log collector or Azure Disk Inspect."""
+    for f in found:
+        if f.name.rsplit("/", 1)[-1] != "results.txt":
+            continue
+        try:
+            with open(f.file, "rb") as fh:
+                head = fh.read(4096)
+        except OSError:
+            continue
+        if b"log collection" in head or b"Adding file" in head:
+            return "agent-logcollector"
+        if _DISKINSPECT_LINE.search(head):
+            return "diskinspect"
+    return None
+
+
 def _layout(found: list[_Found], paths: list[str], roots: dict[int, dict[str, object]]) -> str:
     layouts: set[str] = set()
     names = [f.name for f in found]
-    if any(n.rsplit("/", 1)[-1] == "results.txt" for n in names) and any(
-        n.startswith("truncated_") or n.startswith("var/") for n in names
+    flavour = _results_flavour(found)
+    if flavour == "agent-logcollector" or (
+        flavour is None
+        and any(n.rsplit("/", 1)[-1] == "results.txt" for n in names)
+        and any(n.startswith("truncated_") for n in names)
     ):
         layouts.add("agent-logcollector")
-    if any("sos_commands/" in n or n.startswith("sos_commands") for n in names):
-        layouts.add("sosreport")
-    if any("diskinspect" in n.lower() for n in names) or any(
-        str(r["address"]).lower().find("diskinspect") >= 0 for r in roots.values()
+    if (
+        flavour == "diskinspect"
+        or any(n.rsplit("/", 1)[-1] == "diskinfo.txt" for n in names)
+        or any("diskinspect" in str(r["address"]).lower() for r in roots.values())
     ):
         layouts.add("diskinspect")
+    if any("sos_commands/" in n or n.startswith("sos_commands") for n in names):
+        layouts.add("sosreport")
     if not layouts and any(p.startswith(("var/log/", "var/lib/waagent/", "etc/")) for p in paths):
         layouts.add("tar-root")
-    if any("/" not in p and p != "results.txt" for p in paths):
-        if layouts:
-            layouts.add("mixed")
-        else:
-            layouts.add("flat")
+    if any("/" not in p and p not in ("results.txt", "diskinfo.txt") for p in paths):
+        layouts.add("mixed" if layouts else "flat")
     if len(layouts) > 1:
         return "mixed"
     return layouts.pop() if layouts else "flat"
