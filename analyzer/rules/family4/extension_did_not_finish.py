@@ -1,0 +1,114 @@
+"""extension-did-not-finish: the extension's background worker never reached a terminal status.
+
+After ``handle.py -enable`` writes "Transitioning" (code 4) it starts a daemon that freezes,
+snapshots and writes the final status.  If that worker is killed, crashes or dies, the ``.status``
+file stays at code 4, extension.log has no final "file status report message" and shell.log no
+second ``returned`` line.  Evidence: the analysed run stuck at code 4 while the bundle's other
+sources go on for an hour or more (or later runs exist); the worker's last record; system records
+of its process being killed or crashing.
+
+Not this cause (ruled out with the reason): a run that wrote a final code; a run whose log stops
+inside the freeze (snapshot-freeze-hang); a worker that finished but could not write its status
+(a 556 the extension cannot map, "No space left on device": host-snapshot-service-error /
+disk-full); a run that never got past enable; a bundle collected while the run was still going.
+An OOM kill or a reboot right after the worker's last record point at vm-resource-pressure or
+vm-shutdown-during-backup: they stay as counter-evidence and keep this cause at possible.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from analyzer.model import EventKind
+from analyzer.rules import rule
+from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.family4._common_b import (
+    EXT_LOG,
+    LONG_AFTER,
+    SHELL_LOG,
+    STATUS_FILE,
+    code_of,
+    daemon_returned,
+    daemon_started,
+    fact_line,
+    final_reports,
+    first_line,
+    kills,
+    last_of,
+    minutes,
+    observed_until,
+    open_freeze,
+    restarts_after,
+    run_refs,
+    runs_after,
+    status_reports,
+    write_failures,
+)
+
+
+@rule("extension-did-not-finish")
+def judge(ctx: RuleContext) -> Judgement:
+    j = Judgement()
+    run = ctx.run
+    if run is None:
+        j.reason = "no backup run in the bundle"
+        return j
+    refs = run_refs(ctx)
+    finals = final_reports(refs)
+    if finals:
+        j.reason = f"{run.label} wrote a final status (code {code_of(finals[-1])})"
+        return j
+    stuck = sorted((r for r in status_reports(refs) if code_of(r) == "4"), key=lambda r: r.event.parser == STATUS_FILE)
+    if daemon_started(refs) is None and not stuck:
+        j.reason = f"{run.label} never started its snapshot worker (it stopped at enable or earlier)"
+        return j
+    if open_freeze(refs) is not None:
+        j.reason = "the worker stopped while the file systems were frozen: that is snapshot-freeze-hang"
+        return j
+    failed = write_failures(refs) + [r for r in refs if r.event.kind == EventKind.DISK_FULL]
+    if failed:
+        j.reason = f"the worker could not write its status: {first_line(failed[0].event.message, 120)}"
+        return j
+    last = last_of(refs, EXT_LOG) or refs[-1]
+    assert last.time is not None
+    until = observed_until(ctx, last.time)
+    later = runs_after(ctx)
+    waited = (until.time - last.time) if until is not None and until.time is not None else timedelta(0)
+    if waited < LONG_AFTER and not later:
+        j.reason = (
+            f"the bundle ends {minutes(waited.total_seconds())} after the worker's last record: it may still "
+            "have been running when the logs were collected"
+        )
+        return j
+    if stuck:
+        note = f"still code 4 (in progress) while the bundle goes on for {minutes(waited.total_seconds())}"
+        j.support.append(fact_line(stuck[-1], note, weight=0.6))
+    j.support.append(ctx.line(last, "the worker's last record: nothing follows for this run", weight=0.3))
+    if EXT_LOG in ctx.kinds:
+        j.support.append(
+            ctx.absence("no final 'file status report message' for the run", source="extension.log", weight=0.3)
+        )
+    if SHELL_LOG in ctx.kinds and not daemon_returned(refs):
+        j.support.append(ctx.absence("no second 'returned from handle.py' line in shell.log", source="shell.log"))
+    dead = kills(ctx, last.time - timedelta(minutes=5), last.time + timedelta(hours=2))
+    for ref in dead[:2]:
+        if ref.event.kind == EventKind.OOM:
+            j.counter.append(ctx.line(ref, "the out-of-memory killer ended it: memory pressure (vm-resource-pressure)"))
+        else:
+            j.support.append(ctx.line(ref, "the system reports the extension's process killed or crashed", weight=0.7))
+    restarts = restarts_after(ctx, last.time, timedelta(minutes=30))
+    if restarts:
+        j.counter.append(
+            ctx.line(restarts[0], "the VM or the agent restarted right after (vm-shutdown-during-backup?)")
+        )
+    if j.counter:
+        j.cap = "possible"
+        j.reason = "the worker stopped, but a memory kill or a restart explains why"
+    how = f" The system log shows: {first_line(dead[0].event.message, 140)}." if dead else ""
+    j.summary = (
+        f"The backup extension's worker for {run.label} started but never finished: its last record is "
+        f"{first_line(last.event.message, 80)!r}, the status stayed at code 4 (in progress) and no final result "
+        "was written, so Azure Backup timed out waiting for the snapshot status." + how + " Look in the system log "
+        "for what killed it and re-run the backup; reinstall the extension if it happens again."
+    )
+    return j

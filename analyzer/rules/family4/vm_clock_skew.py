@@ -1,0 +1,77 @@
+"""vm-clock-skew: the VM clock is far off, so the extension thinks the backup command is too old (402).
+
+The extension compares the command's start time (platform clock, ``commandStartTimeUTCTicks``) with
+"utcNow" and gives up after 140 minutes ("CRP timeout limit has reached", code 402).  Newer versions
+take utcNow from the host's pre-snapshot answer ("Date and time extracted from pre-snapshot
+request"); when that fails ("Error in getting Host time falling back to using system time") or in
+older versions, utcNow is the VM's own clock.  A clock running hours ahead then makes a fresh
+command look too old.
+
+Evidence that separates it from extension-invoked-too-late: a measured offset of the VM clock — the
+agent's processing times of earlier goal states against their platform "created:" stamps, or the
+VM's record time against the host's time — large enough that without it the command was not too
+old; chrony / ntp / systemd time jumps around the run; the extension falling back to the system
+clock.  Ruled out when utcNow came from the host clock (the delay was real), or when the agent's own
+records show it reached the extension late while the clock was right.  Code 402 alone cannot tell
+the two apart: it stays below possible.
+"""
+
+from __future__ import annotations
+
+from analyzer.rules import rule
+from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.family4._common_b import LIMIT_S, crp, fact_line, minutes, points_to
+
+_SKEW = 30 * 60  # an offset that matters against a 140-minute budget
+_LATE = 30 * 60
+
+
+@rule("vm-clock-skew")
+def judge(ctx: RuleContext) -> Judgement:
+    j = Judgement()
+    c = crp(ctx)
+    if not c.is_402 or not points_to(ctx, "402"):
+        j.reason = "the analysed run did not fail with code 402 (the extension's 140-minute check)"
+        return j
+    offset, late, span = c.offset_s, c.late_by_agent_s, c.span_s
+    if c.host_clock is not None and (offset is None or abs(offset) < _SKEW):
+        j.reason = "utcNow came from the host's clock, which agrees with the VM: the 402 delay was real"
+        return j
+    if late is not None and late >= _LATE and (offset is None or abs(offset) < _SKEW):
+        j.reason = f"the agent reached the extension {minutes(late)} after the goal state arrived, with a correct clock"
+        return j
+    lead = c.too_late[0] if c.too_late else c.times
+    if lead is not None:
+        # weak alone: 402 means "late or a wrong clock" and does not say which
+        j.support.append(ctx.line(lead, "code 402: the command looked older than 140 minutes", weight=0.3))
+    explains = offset is not None and offset >= _SKEW and (span is None or span - offset <= LIMIT_S)
+    if explains:
+        assert offset is not None
+        for value, ref, how in c.agreeing()[:2]:
+            j.support.append(fact_line(ref, f"VM clock {minutes(value)} ahead ({how})", weight=0.8))
+        if c.times is not None and span is not None:
+            j.support.append(
+                ctx.line(
+                    c.times, f"utcNow - command start = {minutes(span)}; without the offset {minutes(span - offset)}"
+                )
+            )
+    for ref in c.jumps[:2]:
+        shift = ref.event.attrs.get("offset_s")
+        big = isinstance(shift, (int, float)) and abs(shift) >= _SKEW
+        if big or explains:
+            j.support.append(ctx.line(ref, "the VM clock was corrected by a large step", weight=0.7 if big else None))
+    if c.fallback is not None:
+        j.support.append(ctx.line(c.fallback, "the extension had to use the VM's own clock", weight=0.3))
+    if c.host_clock is not None and explains:
+        j.counter.append(ctx.line(c.host_clock, "utcNow came from the host's clock"))
+    if not explains and not any(r.event.attrs.get("offset_s") for r in c.jumps):
+        j.cap = "possible"
+        j.reason = "code 402 with no measurement of the VM clock: it cannot be told from a late start"
+    skew = f" The VM clock was about {minutes(offset)} ahead." if explains else ""
+    j.summary = (
+        "The backup extension gave up with code 402 ('CRP timeout limit has reached'): it compared the "
+        "backup command's start time with the VM's own clock, and that clock is far off, so a fresh command "
+        f"looked more than 140 minutes old.{skew} Fix time synchronisation (chrony with the Hyper-V clock, "
+        "or NTP), check 'timedatectl', then re-run the backup."
+    )
+    return j
