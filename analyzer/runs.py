@@ -177,9 +177,11 @@ def _absorb(run: Run, ev: Event, when: datetime) -> None:
         run.enable_time = when
     code = ev.attrs.get("code")
     install_report = str(ev.attrs.get("operation", "")).lower() == "install"  # handle.py -install, before enable
+    failed_write = bool(ev.attrs.get("error"))  # e.g. "cannot get status report parameters": nothing written
     if (
         code is not None
         and not install_report
+        and not failed_write
         and ev.kind in (EventKind.STATUS_WRITE, EventKind.EXT_STATUS)
         and ev.parser in _STATUS_SOURCES
     ):
