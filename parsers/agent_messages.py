@@ -39,6 +39,10 @@ from parsers.patterns import Pattern, PatternSet, Sample
 
 K = EventKind
 V = r"\d+(?:\.\d+)+"  # a dotted version
+# For the sample records of the tables: the backup extension as the agent names it.
+VMS = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
+VMS_PREFIX = f"ExtHandler [{VMS}-1.0.9225.0]"
+VMS_DIR = f"/var/lib/waagent/{VMS}-1.0.9225.0"
 
 # Attrs that are integers wherever they appear (named groups come out as text).
 INT_ATTRS = frozenset(
@@ -375,7 +379,6 @@ def _table() -> PatternSet:
             _POST.update(module.POST)
         _TABLE.append(PatternSet(patterns))
     return _TABLE[0]
-
 
 
 def all_patterns() -> list[Pattern]:

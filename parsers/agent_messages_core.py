@@ -8,6 +8,7 @@ Azure/WALinuxAgent v2.2.14 … v2.15.0.1 and the 2.0.x ``waagent`` script (branc
 from __future__ import annotations
 
 from analyzer.model import EventKind
+from parsers.agent_messages import VMS as _VMS
 from parsers.agent_messages import V, iso_line, legacy_line, old_line
 from parsers.agent_messages_event import post_event
 from parsers.patterns import Pattern, Sample
@@ -15,7 +16,6 @@ from parsers.patterns import Pattern, Sample
 K = EventKind
 _GS = {"role": "goal_state"}
 _DAEMON = {"role": "daemon"}
-_VMS = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
 
 PATTERNS: tuple[Pattern, ...] = (
     # -- the structured "Event:" echo of a telemetry event (kind decided in _post_event) ------------

@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from analyzer.model import EventKind
+from parsers.agent_messages import VMS as _VMS
+from parsers.agent_messages import VMS_DIR as _DIR
+from parsers.agent_messages import VMS_PREFIX as _VMS_P
 from parsers.agent_messages import V, iso_line, legacy_line, post_command, post_executing
 from parsers.patterns import Pattern, Sample
 
 K = EventKind
-_VMS = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
-_VMS_P = f"ExtHandler [{_VMS}-1.0.9225.0]"
-_DIR = f"/var/lib/waagent/{_VMS}-1.0.9225.0"
 _ERR = {"status": "error"}
 
 PATTERNS: tuple[Pattern, ...] = (

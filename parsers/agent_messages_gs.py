@@ -8,11 +8,11 @@ v2.2.14 … v2.15.0.1 (reference ``waagent-formats.md`` §2.2).
 from __future__ import annotations
 
 from analyzer.model import EventKind
+from parsers.agent_messages import VMS as _VMS
 from parsers.agent_messages import iso_line, legacy_line, post_summary
 from parsers.patterns import Pattern, Sample
 
 K = EventKind
-_VMS = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
 
 PATTERNS: tuple[Pattern, ...] = (
     # -- goal state: fetch -----------------------------------------------------------------------

@@ -13,14 +13,14 @@ from collections.abc import Iterator
 
 from analyzer.model import Event, EventKind
 from parsers import registry
+from parsers.agent_messages import VMS as _VMS
+from parsers.agent_messages import VMS_DIR as _DIR
 from parsers.agent_messages import iso_line, legacy_line
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 from parsers.waagent_log import FactRecorder, count_headers, parse_agent_lines
 
 K = EventKind
-_VMS = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
-_DIR = f"/var/lib/waagent/{_VMS}-1.0.9225.0"
 
 
 def handler_from_path(path: str) -> str | None:
