@@ -1,0 +1,145 @@
+"""vm-shutdown-during-backup: the VM was shut down or rebooted while the backup was running.
+
+Evidence that counts: system-log shutdown / reboot records (``System is rebooting``, ``Reached
+target Shutdown``, ``reboot: Restarting system``, a host shutdown request, journal ``-- Reboot --``)
+and the new boot right after (``Linux version …``, ``systemd … running in system mode``); the
+agent's own stop (``forwarding signal 15``, the unit stopping) and start-up lines — all after the
+run started and before it wrote a terminal status.  A VM powered down before the window and silent
+through it was off at the backup time (possible: nothing inside the window shows it).
+
+Traps avoided: a reboot before the run, or after its final status, did not interrupt it; an agent
+restart alone (self-update, service restart) is a hint, not a reboot; a boot with no shutdown
+before it is a crash or a forced reset (often the way out of a freeze hang), so at most possible;
+without system logs and with no agent record after the run the rule says not evaluable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from analyzer.model import Event, EventKind
+from analyzer.rules import rule
+from analyzer.rules.base import EventRef, Evidence, Judgement, RuleContext
+from analyzer.rules.family4._common_a import STATUS_KINDS, run_label
+
+_SYSTEM = ("syslog", "journal", "dmesg")
+_BOOT_AFTER = timedelta(minutes=30)
+_SETTLE = timedelta(minutes=1)  # a boot just before the run's first record started it, it did not cut it
+_AGENT = ("waagent_log", "syslog", "journal")
+
+
+def _event(ev: Event) -> str | None:
+    if ev.kind == EventKind.OTHER and ev.parser in _SYSTEM:
+        what = ev.attrs.get("event")
+        return str(what) if what in ("shutdown", "reboot", "boot") else None
+    if ev.kind == EventKind.AGENT_STOP and ev.parser in _AGENT and ev.attrs.get("reason") not in ("orphan",):
+        return "agent_stop"
+    if ev.kind == EventKind.AGENT_START and ev.parser in _AGENT and ev.attrs.get("role") == "daemon":
+        return "agent_start"
+    return None
+
+
+def _final_time(ctx: RuleContext) -> datetime | None:
+    """When the run wrote its terminal status (None while it never did)."""
+    for ref in ctx.run_events():
+        code = ref.event.attrs.get("code")
+        if ref.event.kind in STATUS_KINDS and code is not None and str(code) != "4" and ref.time is not None:
+            return ref.time
+    return None
+
+
+@rule("vm-shutdown-during-backup")
+def judge(ctx: RuleContext) -> Judgement:
+    start = ctx.run.start if ctx.run is not None else None  # a shutdown before the run's first record preceded it
+    final = _final_time(ctx) if ctx.run is not None else None
+    marks = [(r, k) for r in ctx.events(in_window=True) if (k := _event(r.event)) and r.time is not None]
+    during = [(r, k) for r, k in marks if (start is None or r.time >= start) and (final is None or r.time < final)]
+    if not ctx.has_kind(*_SYSTEM) and not marks and not _agent_after(ctx):
+        return Judgement(not_evaluable=["syslog, journal or dmesg (boot and shutdown records)"])
+    j = Judgement()
+    downs = [(r, k) for r, k in during if k in ("shutdown", "reboot")]
+    stops = [r for r, k in during if k == "agent_stop"]
+    first_down = downs[0][0] if downs else stops[0] if stops else None
+    boots = [r for r, k in during if k in ("boot", "agent_start") and _after(r, first_down, ctx)]
+    for ref, kind in downs[:2]:
+        j.support.append(ctx.line(ref, f"the VM began to {'reboot' if kind == 'reboot' else 'shut down'}"))
+    for ref in stops[:1]:
+        j.support.append(ctx.line(ref, "the guest agent was stopped during the backup"))
+    for ref in boots[:2]:
+        # a kernel/systemd boot right after the stop is strong; a daemon start alone may be a service restart
+        note, weight = ("a new boot right after", None) if ref.event.parser in _SYSTEM else ("the agent restarted", 0.4)
+        j.support.append(ctx.line(ref, note, weight=weight))
+    if not j.support and (off := _off_during(ctx)) is not None:
+        j.support.append(off)
+        j.cap = "possible"
+        j.reason = "the VM was already off when the backup ran: nothing in the window itself shows it"
+        j.summary = (
+            "The VM had been shut down from inside the guest before the backup and was still off when the backup "
+            "ran, so there was no agent to run the snapshot. Start the VM (or shut it down from the portal only "
+            "outside the backup schedule) and re-run the backup."
+        )
+        return j
+    if not j.support:
+        late = [r for r, k in marks if k in ("shutdown", "reboot") and final is not None and r.time >= final]
+        j.reason = (
+            f"the VM shut down only after {run_label(ctx)} had written its final status"
+            if late
+            else "no shutdown, reboot or agent stop while the run was going on"
+        )
+        return j
+    if not downs and not stops:
+        j.cap = "possible"
+        j.reason = "a new boot without any shutdown record: a crash or a forced restart, not a shutdown from the guest"
+    elif not downs and not [r for r in boots if r.event.parser in _SYSTEM]:
+        j.cap = "possible"
+        j.reason = "only the agent stopped or restarted; no system record shows a VM shutdown or reboot"
+    j.summary = (
+        "The VM was "
+        + ("rebooted" if any(k == "reboot" for _, k in downs) else "shut down or restarted")
+        + f" while the backup was running ({run_label(ctx)}), so the snapshot task was killed before it could finish "
+        "or report its status. Shut the VM down from the portal rather than inside the guest, and re-run the backup "
+        "while it runs."
+    )
+    return j
+
+
+def _after(ref: EventRef, first: EventRef | None, ctx: RuleContext) -> bool:
+    """A boot right after the shutdown; without one, a boot in the middle of the run (a hard stop)."""
+    if ref.time is None:
+        return False
+    if first is not None and first.time is not None:
+        return first.time <= ref.time <= first.time + _BOOT_AFTER
+    return ctx.run is not None and ref.time > ctx.run.start + _SETTLE
+
+
+def _agent_after(ctx: RuleContext) -> bool:
+    """Whether the agent log goes on after the run (then a silent reboot would have left start-up lines)."""
+    if ctx.run is None:
+        return any(True for _ in ctx.events(in_window=True, parsers=("waagent_log",)))
+    return any(r.time is not None and r.time > ctx.run.end for r in ctx.events(parsers=("waagent_log",)))
+
+
+def _off_during(ctx: RuleContext) -> Evidence | None:
+    """A shutdown before the window with no boot and no record until after it: the VM was off."""
+    if ctx.window is None or ctx.run is not None or any(True for _ in ctx.events(in_window=True)):
+        return None
+    lo, hi = ctx.window
+    marks = [(r, k) for r in ctx.events() if r.time is not None and (k := _event(r.event))]
+    before = [(r, k) for r, k in marks if r.time < lo]
+    up = [r for r, k in before if k in ("boot", "agent_start")]
+    down = [r for r, k in before if k == "shutdown" and (not up or r.time > up[-1].time)]
+    if not down:
+        return None
+    back = next((r for r, k in marks if r.time > hi and k in ("boot", "agent_start")), None)
+    until = f"until {back.time:%Y-%m-%d %H:%M}Z" if back is not None and back.time else "until the end of the logs"
+    ev = down[-1].event
+    # a fact, not a line: the shutdown itself lies before the window, the VM's silence covers it
+    return Evidence(
+        kind="fact",
+        text=f"the VM powered down at {down[-1].time:%Y-%m-%d %H:%M}Z and shows no sign of running again {until}",
+        source=ev.source,
+        member=ev.member,
+        line=ev.line,
+        weight=0.6,
+        note="the VM was off at the backup time",
+    )
