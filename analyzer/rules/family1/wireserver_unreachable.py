@@ -55,7 +55,9 @@ def _agent_failure(ev: Event) -> str | None:
     if not aimed:
         return None
     hgap = any(p == HGAP_PORT for _, p in hosts) or any(w in text for w in _HGAP_WORDS)
-    if network_error(text) or any(w in text for w in _NO_ANSWER) or "No route exists to" in text:
+    # "No route exists to 168.63.129.16" is endpoint discovery without the DHCP route (causes.md
+    # lists it under dhcp-fabric-address-missing), not a wire server that does not answer.
+    if network_error(text) or any(w in text for w in _NO_ANSWER):
         return "hgap" if hgap else "wire"
     if ev.attrs.get("http_status") == 503 or "Service temporarily unavailable" in text:
         return "busy"  # it answered, but a 503 loop keeps the agent from its goal state or status

@@ -37,13 +37,20 @@ def first_line(text: str, limit: int = 160) -> str:
 
 
 # --- failed commands and who owns them -----------------------------------------------------------
+# Customer scripts and workload plugins run by the extension are not the handler's own commands
+# (family 4 judges them); 137/143 mean the process was killed (OOM killer, shutdown), not that the
+# package is broken.
+_NOT_HANDLER_COMMANDS = frozenset({"host_daemon", "prescript", "postscript", "workload"})
+_KILLED = frozenset({137, 143})
+
+
 def failed_commands(ctx: RuleContext, in_window: bool | None = True) -> list[EventRef]:
     """VMSnapshot handler commands that failed: non-zero exit, timeout or a failed launch."""
 
     def failed(ref: EventRef) -> bool:
         a = ref.event.attrs
         code = a.get("exit_code")
-        if a.get("operation") == "host_daemon":
+        if a.get("operation") in _NOT_HANDLER_COMMANDS or code in _KILLED:
             return False
         return (
             (isinstance(code, int) and code != 0)
