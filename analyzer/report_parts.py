@@ -210,13 +210,20 @@ def collect_next(analysis: Analysis, lang: str) -> list[dict[str, str]]:
     facts = analysis.parsed.facts
     agent = _highest_version(facts, "agent.goal_state_version") or _highest_version(facts, "agent.daemon_version")
     os_id = _last(facts, "os.id")
+    present = present_kinds(analysis)
     missing = {
         kind
-        for entry in (load_catalogue().causes)
-        for group in entry.missing(present_kinds(analysis))
-        for kind in group
+        for entry in load_catalogue().causes
         if entry.os == "linux"
+        for group in entry.missing(present)
+        for kind in group
     }
+    # Rules that found themselves not evaluable name what they lacked in words ("syslog, journal or
+    # dmesg"); those source kinds are worth collecting too.
+    for _cause, lacking in analysis.diagnosis.not_evaluable:
+        for kind in KIND_PATHS:
+            if kind not in present and any(kind in text for text in lacking):
+                missing.add(kind)
     if not missing:
         return []
     start, end = analysis.window or (None, None)
