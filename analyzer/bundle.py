@@ -70,6 +70,7 @@ class Bundle:
     sources: list[Source]
     warnings: list[str] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # member addresses of archive/dir roots
+    redaction_key: bytes = b""  # same input, same stand-ins (see _file_digests)
     workdir: Path | None = None
 
     def close(self) -> None:
@@ -250,44 +251,75 @@ def _strip_archive_suffix(name: str) -> str:
     return name
 
 
+_KEY_DOMAIN = b"snapdiag-redaction-key\0"
+
+
 def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
+    return _file_digests(path)[0]
+
+
+def _file_digests(path: Path) -> tuple[str, str]:
+    """(sha256, private digest) of a file in one read.
+
+    The private digest (sha256 with a domain prefix) keys the redaction stand-ins: it is the same
+    for the same input, so reports are deterministic, yet it cannot be derived from the sha256
+    a report publishes, so a reader without the input cannot test guesses of a secret.
+    """
+    public, private = hashlib.sha256(), hashlib.sha256(_KEY_DOMAIN)
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+            public.update(chunk)
+            private.update(chunk)
+    return public.hexdigest(), private.hexdigest()
+
+
+def _input_digests(path: Path) -> tuple[str, str]:
+    if not path.is_dir():
+        return _file_digests(path)
+    public_rows, private_rows = [], []
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames.sort()
+        for fn in sorted(filenames):
+            full = Path(dirpath) / fn
+            try:
+                if full.is_file() and not full.is_symlink():
+                    rel = full.relative_to(path).as_posix()
+                    pub, priv = _file_digests(full)
+                    public_rows.append(f"{rel}\t{pub}\n")
+                    private_rows.append(f"{rel}\t{priv}\n")
+            except OSError:
+                continue
+    return (
+        hashlib.sha256("".join(sorted(public_rows)).encode()).hexdigest(),
+        hashlib.sha256(_KEY_DOMAIN + "".join(sorted(private_rows)).encode()).hexdigest(),
+    )
 
 
 def input_sha256(path: Path) -> str:
     """sha256 of a file, or of a folder's sorted (relpath, sha256) list (design §6)."""
-    if path.is_dir():
-        rows = []
-        for dirpath, dirnames, filenames in os.walk(path):
-            dirnames.sort()
-            for fn in sorted(filenames):
-                full = Path(dirpath) / fn
-                try:
-                    if full.is_file() and not full.is_symlink():
-                        rows.append(f"{full.relative_to(path).as_posix()}\t{_sha256_file(full)}\n")
-                except OSError:
-                    continue
-        return hashlib.sha256("".join(sorted(rows)).encode()).hexdigest()
-    return _sha256_file(path)
+    return _input_digests(path)[0]
 
 
-def _bundle_sha(inputs: list[Path]) -> str:
+def _bundle_digests(inputs: list[Path]) -> tuple[str, bytes]:
+    """The bundle's published sha256 and the redaction key derived from the same bytes."""
     if len(inputs) == 1:
         try:
-            return input_sha256(inputs[0])
+            public, private = _input_digests(inputs[0])
+            return public, bytes.fromhex(private)
         except OSError:
-            return ""
-    rows = []
+            return "", os.urandom(32)
+    public_rows, private_rows = [], []
     for p in inputs:
         try:
-            rows.append(f"{p.name}\t{input_sha256(p)}\n")
+            pub, priv = _input_digests(p)
         except OSError:
             continue
-    return hashlib.sha256("".join(sorted(rows)).encode()).hexdigest()
+        public_rows.append(f"{p.name}\t{pub}\n")
+        private_rows.append(f"{p.name}\t{priv}\n")
+    return (
+        hashlib.sha256("".join(sorted(public_rows)).encode()).hexdigest(),
+        hashlib.sha256(_KEY_DOMAIN + "".join(sorted(private_rows)).encode()).digest(),
+    )
 
 
 def _head_text(file: Path) -> tuple[str, bool]:
@@ -416,9 +448,11 @@ def open_bundle(inputs: Iterable[str | Path], limits: Limits | None = None) -> B
     # Oldest first within a rotation set, sets in path order: the timeline reads in this order.
     sources.sort(key=lambda s: (s.group, -s.age[0], -s.age[1], s.member))
     layout = _layout(walker.found, [s.path for s in sources], walker.roots)
+    sha, key = _bundle_digests(paths)
     bundle = Bundle(
         inputs=[str(p) for p in paths],
-        sha256=_bundle_sha(paths),
+        sha256=sha,
+        redaction_key=key,
         layout=layout,
         sources=sources,
         warnings=walker.warnings,

@@ -40,10 +40,10 @@ class AnalyzeOptions:
 def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, options: AnalyzeOptions) -> int:
     from analyzer.cli import EXIT_EXPECTATION
 
-    redactor = Redactor()
     json_out, html_out, lang = options.json_out, options.html_out, options.lang
     with analyse(inputs, limits, tz, backup_time=options.backup_time, job_error=options.job_error) as analysis:
         result = build_result(analysis, lang=lang)
+        redactor = Redactor(analysis.bundle.redaction_key or None)
     if json_out:
         _write(json_out, render_json(result, redactor))
     if html_out:

@@ -91,11 +91,11 @@ def run_timeline(
     centre = parse_instant(around, "--around") if around else None
     half = parse_window(window)
     wanted_levels = {lv.upper() for lv in levels}
-    redactor = Redactor()
     out = sys.stdout
     spill = EventSpill()
     try:
         with analyse(inputs, limits, tz, spill=spill) as analysis:
+            redactor = Redactor(analysis.bundle.redaction_key or None)
             _write_rows(out, fmt, _rows(spill, analysis.timeline, redactor), centre, half, kinds, wanted_levels)
     finally:
         spill.close()

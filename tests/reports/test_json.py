@@ -41,3 +41,31 @@ def test_the_example_run_is_found() -> None:
     assert run["final_code"] == "121"
     assert run["outcome"] == "failed"
     assert report["window"]["basis"] == "run 12"
+
+
+def test_stand_ins_are_stable_for_the_same_input_and_hide_the_secret(tmp_path: Path) -> None:
+    log = tmp_path / "waagent.log"
+    log.write_text(
+        "2024-05-01T10:00:00.000000Z WARNING ExtHandler ExtHandler [HTTP Retry] GET "
+        "https://md-abc.blob.core.windows.net/c/x.vhd?sv=2018-03-28&sig=CANARYsig123%3D -- Status Code 503\n"
+    )
+    outs = [
+        subprocess.run(
+            [sys.executable, "-m", "analyzer", "timeline", str(log), "--format", "jsonl"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert outs[0] == outs[1]
+    assert "CANARYsig123" not in outs[0] and "<sig-" in outs[0]
+    log.write_text(log.read_text().replace("503", "500"))  # another input, other stand-ins
+    third = subprocess.run(
+        [sys.executable, "-m", "analyzer", "timeline", str(log), "--format", "jsonl"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    stand_in = outs[0].split("sig=")[1].split("&")[0].split(" ")[0]
+    assert stand_in not in third
