@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from analyzer.archive import (
     Budget,
@@ -55,11 +55,42 @@ class Source:
     also_in: list[str] = field(default_factory=list)  # member addresses of identical copies
 
     def open(self) -> BinaryIO:
-        fh = open(self.file, "rb")
         if self.read_limit is None:
-            return fh
-        with fh:
-            return io.BufferedReader(io.BytesIO(fh.read(self.read_limit)))  # type: ignore[arg-type]
+            return open(self.file, "rb")
+        return io.BufferedReader(_LimitedRaw(self.file, self.read_limit))  # type: ignore[return-value]
+
+
+class _LimitedRaw(io.RawIOBase):
+    """A file seen only up to ``limit`` bytes (a loose file over max_member_bytes), streamed."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self._fh = open(path, "rb")
+        self._limit = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        room = self._limit - self._fh.tell()
+        if room <= 0:
+            return 0
+        view = memoryview(buffer)[: min(len(buffer), room)]
+        return self._fh.readinto(view)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_END:
+            return self._fh.seek(max(0, self._limit + offset))
+        return self._fh.seek(min(self._fh.seek(offset, whence), self._limit))
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 @dataclass

@@ -188,3 +188,16 @@ def test_diskinspect_layout(tmp_path: Path) -> None:
     with open_bundle([archive]) as b:
         assert b.layout == "diskinspect"
         assert "var/log/waagent.log" in {s.path for s in b.sources}
+
+
+def test_loose_file_over_member_cap_is_streamed_up_to_the_cap(tmp_path: Path) -> None:
+    big = tmp_path / "waagent.log"
+    big.write_text(AGENT_ISO * 2000)
+    cap = 10_000
+    with open_bundle([big], Limits(max_member_bytes=cap)) as b:
+        (s,) = b.sources
+        assert s.truncated and s.bytes == cap
+        with s.open() as fh:
+            data = fh.read()
+        assert len(data) == cap
+        assert any(f"max_member_bytes={cap}" in w for w in b.warnings)
