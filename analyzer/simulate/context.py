@@ -43,6 +43,10 @@ class Sim:
     disks: list[tuple[str, str, str]] = field(default_factory=list)  # (mount, device, fs type)
     machine_id: str = ""
     container_id: str = ""
+    # scenario overrides of the VM as a whole
+    agent_cutoff: datetime | None = None  # the agent writes nothing after this time (stopped, hung)
+    os_release: str | None = None  # /etc/os-release text instead of the era's Ubuntu
+    files: dict[str, str] = field(default_factory=dict)  # extra static files: bundle path -> text
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

@@ -20,8 +20,9 @@ BINARY_END = "============== Binary output traces end ================= "
 class ExtWriter:
     """Writes records the way the extension's logger of the era does."""
 
-    def __init__(self, sim: Sim) -> None:
+    def __init__(self, sim: Sim, rewrite: dict[str, str | None] | None = None) -> None:
         self.sim = sim
+        self.rewrite = rewrite or {}  # message prefix -> replacement (None: drop the line)
         self.py3 = sim.era.ext_python == "3"
         self.log = sim.out.sink(EXTENSION_LOG)
         self.shell_sink = sim.out.sink(SHELL_LOG)
@@ -30,7 +31,18 @@ class ExtWriter:
         """Extension records are UTC since 2021-09-02 and VM local time before."""
         return t if self.sim.era.ext_utc else self.sim.local(t)
 
+    def _rewritten(self, msg: str) -> str | None:
+        for prefix, new in self.rewrite.items():
+            if msg.startswith(prefix):
+                return new
+        return msg
+
     def rec(self, t: datetime, msg: str, level: str = "INFO") -> None:
+        if self.rewrite:
+            new = self._rewritten(msg)
+            if new is None:
+                return
+            msg = new
         te = self.clock(t)
         if self.py3 and level != "ERROR":
             self.log.add(t, f"{py_str(te)} {_PREFIX}{msg}")
@@ -44,7 +56,12 @@ class ExtWriter:
         self.log.add(t, "\n".join(text))
 
     def console(self, t: datetime, msg: str, level: str = "INFO") -> str:
-        """One buffered line in the console format (written out after thaw)."""
+        """One buffered line in the console format (written out after thaw); "" when rewritten away."""
+        if self.rewrite:
+            new = self._rewritten(msg)
+            if new is None:
+                return ""
+            msg = new
         te = self.clock(t)
         if te.microsecond == 0:
             te = te.replace(microsecond=1)
@@ -52,7 +69,7 @@ class ExtWriter:
         return f"{stamp}  {_LEVELS[level]}  {msg} "
 
     def freeze_buffer(self, t_flush: datetime, inner: list[str]) -> None:
-        self.rec(t_flush, "\n".join([FREEZE_START, *inner, FREEZE_END]))
+        self.rec(t_flush, "\n".join([FREEZE_START, *(line for line in inner if line), FREEZE_END]))
 
     def binary(self, t_flush: datetime, lines: list[tuple[datetime, str]]) -> None:
         """safefreeze's stdout, logged one line per record after the thaw (binary stamps are local)."""

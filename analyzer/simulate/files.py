@@ -62,7 +62,7 @@ def os_release(sim: Sim) -> str:
 def write_static(sim: Sim, status_seq: int, status_text: str) -> None:
     out = sim.out
     out.write_static("etc/waagent.conf", waagent_conf(sim.conf))
-    out.write_static("etc/os-release", os_release(sim))
+    out.write_static("etc/os-release", sim.os_release if sim.os_release is not None else os_release(sim))
     out.write_static("etc/timezone", sim.clock.zone + "\n")
     out.write_static("etc/azure/vmbackup.conf", "[SnapshotThread]\nfsfreeze: True\n")
     lib = f"var/lib/waagent/{HANDLER}-{sim.era.ext_version}"
@@ -70,3 +70,5 @@ def write_static(sim: Sim, status_seq: int, status_text: str) -> None:
     out.write_static(f"{lib}/mrseq", f"{status_seq}")
     if status_text:
         out.write_static(f"{lib}/status/{status_seq}.status", status_text)
+    for path, text in sim.files.items():
+        out.write_static(path, text)

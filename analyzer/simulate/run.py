@@ -6,7 +6,7 @@ extension's enable process and daemon (freeze → host snapshot → thaw → sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from analyzer.simulate import agent_lines as al
@@ -14,8 +14,13 @@ from analyzer.simulate.agent import GS, record
 from analyzer.simulate.clock import dotnet_ticks
 from analyzer.simulate.context import HANDLER, WIRESERVER, Sim
 from analyzer.simulate.extlog import ExtWriter, status_document
+from analyzer.simulate.extras import Line, render_extras
 
-STOP_POINTS = ("enable", "freeze")  # where a run may stop early (scenario knob ``stop_after``)
+# where a run may stop early (scenario knob ``stop_after``): "absent" (the run never reaches the VM's
+# logs), "agent" (the agent gets the goal state but never starts the extension), "enable" (no
+# daemon), "daemon" (the daemon stops after its transitioning status, before the snapshot) or
+# "freeze" (hangs while frozen)
+STOP_POINTS = ("absent", "agent", "enable", "daemon", "freeze")
 
 
 @dataclass
@@ -29,8 +34,13 @@ class RunSpec:
     final_code: str = "1"  # ExtensionErrorCodeHelper / run_result written at the end
     final_status: str = "success"  # the status inside the uploaded document
     final_message: str = "Enable Succeeded"
-    stop_after: str | None = None  # None, "enable" (no daemon) or "freeze" (hangs while frozen)
+    stop_after: str | None = None  # None or one of STOP_POINTS
     stderr: str = ""  # what the enable command printed on stderr (shown in the agent's Command: record)
+    extra: list[Line] = field(default_factory=list)  # extra lines of any source (see :mod:`.extras`)
+    # extension messages to change: message prefix -> replacement (None drops the line)
+    ext_rewrite: dict[str, str | None] = field(default_factory=dict)
+    host_result: str = ""  # replaces the daemon's "From Host- ..." line when set
+    skip: str = ""  # the enable process logs this after the task id and ends with code 3 (no daemon)
     # filled in by render_run
     end: datetime | None = None
     last_status: str = ""  # the last status document written (the .status file content)
@@ -47,11 +57,17 @@ def render_run(sim: Sim, run: RunSpec) -> datetime:
         raise ValueError(f"stop_after must be one of {STOP_POINTS} or None, got {run.stop_after!r}")
     era = sim.era
     sim.seq = run.seq
+    if run.stop_after == "absent":
+        run.end = render_extras(sim, run.extra, run.start, run.start)
+        return run.end
     t = al.fetch_goal_state(sim, run.start)
     gs_started = t
     t = al.goal_state_started(sim, t)
+    if run.stop_after == "agent":
+        run.end = render_extras(sim, run.extra, run.start, t)
+        return run.end
     t = _agent_enable(sim, run, t)
-    ext = ExtWriter(sim)
+    ext = ExtWriter(sim, run.ext_rewrite)
     t_exec = t
     # handle.sh enable → handle.py -enable (returns in a few seconds)
     t_ret, t_daemon = _enable_process(sim, ext, run, t_exec)
@@ -61,9 +77,11 @@ def render_run(sim: Sim, run: RunSpec) -> datetime:
     end = t
     if t_daemon is not None:
         end = max(end, _daemon(sim, ext, run, t_daemon))
-    run.end = end
     if era.gs_style == "2.0":
         record(sim, t_ret + _dt(sim, 1500, 4000), GS, "INFO", "Successfully reported handler status")
+    if run.extra:
+        end = render_extras(sim, run.extra, run.start, end)
+    run.end = end
     return end
 
 
@@ -194,6 +212,12 @@ def _enable_process(sim: Sim, ext: ExtWriter, run: RunSpec, t0: datetime) -> tup
     )
     t += _dt(sim, 1, 3)
     ext.rec(t, f"taskId: {run.task_id}")
+    if run.skip:
+        ext.rec(t + _dt(sim, 0, 1), run.skip)
+        t = _status(sim, ext, run, t + _dt(sim, 0, 1), "3", "success", "TaskId AlreadyProcessed nothing to do", True)
+        t_ret = t + _dt(sim, 150, 600)
+        ext.shell(t_ret, "0 returned from handle.py")
+        return t_ret, None
     sleep_ms = sim.rng.randrange(500, 5000)
     ext.rec(t + _dt(sim, 0, 1), f"Sleeping for milliseconds: {sleep_ms}")
     t += timedelta(milliseconds=sleep_ms)
@@ -276,6 +300,8 @@ def _daemon(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime) -> datetime:
     t += _dt(sim, 2, 8)
     t = _status(sim, ext, run, t, "4", "success", "Transitioning state in extension", final=False)
     ext.rec(t, "blob written succesfully")
+    if run.stop_after == "daemon":
+        return t
     t += _dt(sim, 100, 500)
     ext.rec(t, "Calling do snapshot method")
     ext.rec(t + _dt(sim, 0, 1), "Taking Snapshot through Host")
@@ -340,7 +366,7 @@ def _frozen_and_after(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime, mount
     t += _dt(sim, 1, 3)
     ext.rec(t, "T:S thaw result ")
     t += _dt(sim, 1, 3)
-    ext.rec(t, "From Host- IsSuccessful:True, SnapshotUri:None, ErrorMessage:None, StatusCode:200")
+    ext.rec(t, run.host_result or "From Host- IsSuccessful:True, SnapshotUri:None, ErrorMessage:None, StatusCode:200")
     ext.rec(t + _dt(sim, 0, 1), "T:S snapshotall ends...")
     t += _dt(sim, 1, 3)
     ok = run.final_code in ("0", "1")
