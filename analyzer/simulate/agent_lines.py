@@ -199,11 +199,13 @@ def fetch_goal_state(sim: Sim, t: datetime) -> datetime:
     return t + _ms(sim, 5, 60)
 
 
-def goal_state_started(sim: Sim, t: datetime) -> datetime:
+def goal_state_started(sim: Sim, t: datetime, created_at: datetime | None = None) -> datetime:
+    """``created_at``: when the platform created the goal state (default: a few seconds before ``t``)."""
     if sim.era.gs_style == "extensions":
         record(sim, t, GS, "INFO", "")
         t += _ms(sim, 0, 2)
-        created = iso_z(t - timedelta(seconds=sim.rng.randrange(3, 20)))
+        back = timedelta(seconds=sim.rng.randrange(3, 20))
+        created = iso_z(created_at - back if created_at is not None else t - back)
         record(
             sim, t, GS, "INFO",
             f"ProcessExtensionsGoalState started [incarnation_{sim.incarnation} channel: WireServer source: Fabric "

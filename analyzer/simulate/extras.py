@@ -44,6 +44,11 @@ def handler(at: float, text: str, level: str = "INFO", *, after_end: bool = Fals
     return Line(at, "handler", text, level, after_end=after_end)
 
 
+def other_handler(at: float, name: str, text: str, level: str = "INFO") -> Line:
+    """A record of another extension's handler (``[Name-Version] text``)."""
+    return Line(at, "bare", f"[{name}] {text}", level)
+
+
 def ext(at: float, text: str, level: str = "INFO", *, after_end: bool = False) -> Line:
     return Line(at, "ext", text, level, after_end=after_end)
 

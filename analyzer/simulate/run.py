@@ -40,7 +40,11 @@ class RunSpec:
     # extension messages to change: message prefix -> replacement (None drops the line)
     ext_rewrite: dict[str, str | None] = field(default_factory=dict)
     host_result: str = ""  # replaces the daemon's "From Host- ..." line when set
-    skip: str = ""  # the enable process logs this after the task id and ends with code 3 (no daemon)
+    # the enable process logs these (level, message) after the task id, writes ``enable_final``
+    # (code, status, message) as its final status and starts no daemon
+    enable_lines: list[tuple[str, str]] = field(default_factory=list)
+    enable_final: tuple[str, str, str] | None = None
+    delay: timedelta = timedelta(0)  # the goal state was created this long before the agent fetched it
     # filled in by render_run
     end: datetime | None = None
     last_status: str = ""  # the last status document written (the .status file content)
@@ -61,8 +65,9 @@ def render_run(sim: Sim, run: RunSpec) -> datetime:
         run.end = render_extras(sim, run.extra, run.start, run.start)
         return run.end
     t = al.fetch_goal_state(sim, run.start)
+    created = t - run.delay if run.delay else None
     gs_started = t
-    t = al.goal_state_started(sim, t)
+    t = al.goal_state_started(sim, t, created)
     if run.stop_after == "agent":
         run.end = render_extras(sim, run.extra, run.start, t)
         return run.end
@@ -212,9 +217,12 @@ def _enable_process(sim: Sim, ext: ExtWriter, run: RunSpec, t0: datetime) -> tup
     )
     t += _dt(sim, 1, 3)
     ext.rec(t, f"taskId: {run.task_id}")
-    if run.skip:
-        ext.rec(t + _dt(sim, 0, 1), run.skip)
-        t = _status(sim, ext, run, t + _dt(sim, 0, 1), "3", "success", "TaskId AlreadyProcessed nothing to do", True)
+    if run.enable_final is not None:
+        for level, msg in run.enable_lines:
+            t += _dt(sim, 0, 2)
+            ext.rec(t, msg, level)
+        code, status, message = run.enable_final
+        t = _status(sim, ext, run, t + _dt(sim, 0, 1), code, status, message, True)
         t_ret = t + _dt(sim, 150, 600)
         ext.shell(t_ret, "0 returned from handle.py")
         return t_ret, None

@@ -157,7 +157,9 @@ def vm_shutdown_during_backup(sim: Sim, run: RunSpec) -> None:
     "succeeded",
 )
 def duplicate_task_skipped(sim: Sim, run: RunSpec) -> None:
-    run.skip = f"TaskId is same as last, so skip with Processed Status, current:{run.task_id}== last:{run.task_id}"
+    skip = f"TaskId is same as last, so skip with Processed Status, current:{run.task_id}== last:{run.task_id}"
+    run.enable_lines.append(("INFO", skip))
+    run.enable_final = ("3", "success", "TaskId AlreadyProcessed nothing to do")
 
 
 @scenario(
