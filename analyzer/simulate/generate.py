@@ -174,7 +174,8 @@ class _Writer:
         self.rendered.append(run)
         sl.extension_scope(sim, run.start + timedelta(seconds=1), "enable")
         # the logs were collected a while after the run
-        self.end = end + timedelta(minutes=sim.rng.uniform(30, 150))
+        after = timedelta(minutes=sim.rng.uniform(30, 150))
+        self.end = end + (run.collect_after if run.collect_after is not None else after)
 
     def _reboot(self, t: datetime) -> None:
         sim = self.sim

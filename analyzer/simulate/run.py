@@ -40,10 +40,14 @@ class RunSpec:
     # extension messages to change: message prefix -> replacement (None drops the line)
     ext_rewrite: dict[str, str | None] = field(default_factory=dict)
     host_result: str = ""  # replaces the daemon's "From Host- ..." line when set
+    # (seconds after the previous line, message): the freeze buffer's snapshot calls instead of the
+    # host snapshot's three lines (a message may span lines, e.g. a traceback)
+    snapshot_lines: list[tuple[float, str]] = field(default_factory=list)
     # the enable process logs these (level, message) after the task id, writes ``enable_final``
     # (code, status, message) as its final status and starts no daemon
     enable_lines: list[tuple[str, str]] = field(default_factory=list)
     enable_final: tuple[str, str, str] | None = None
+    collect_after: timedelta | None = None  # the logs were collected this long after the run (default 30-150 min)
     delay: timedelta = timedelta(0)  # the goal state was created this long before the agent fetched it
     # filled in by render_run
     end: datetime | None = None
@@ -359,9 +363,14 @@ def _frozen_and_after(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime, mount
     )
     buf("T:S freeze result , timedout :False")
     buf("T:S doing snapshot now...", (1, 4))
-    buf("start calling the snapshot rest api", (1, 4))
-    buf("****** 5. Snaphotting (Host) Started")
-    buf("****** 6. Snaphotting (Host) Completed", (1200, 4500))
+    if run.snapshot_lines:
+        for gap, msg in run.snapshot_lines:
+            t += timedelta(seconds=gap)
+            inner.append(ext.console(t, msg))
+    else:
+        buf("start calling the snapshot rest api", (1, 4))
+        buf("****** 5. Snaphotting (Host) Started")
+        buf("****** 6. Snaphotting (Host) Completed", (1200, 4500))
     buf("child process still running", (1, 4))
     buf("****** 7. Sending Thaw Signal to Binary")
     bin_lines.append((t, "****** 8. Binary Thaw Signal Received "))

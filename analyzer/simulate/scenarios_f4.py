@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from analyzer.simulate import extras as x
 from analyzer.simulate.context import Sim
 from analyzer.simulate.run import RunSpec
@@ -109,6 +111,7 @@ def snapshot_freeze_hang(sim: Sim, run: RunSpec) -> None:
 )
 def extension_did_not_finish(sim: Sim, run: RunSpec) -> None:
     run.stop_after = "daemon"
+    run.collect_after = timedelta(hours=3)
 
 
 @scenario(
