@@ -16,6 +16,8 @@ from analyzer.result import build_result
 from analyzer.timezone import TimeZoneInfo
 from reports.html import render_html
 from reports.json import render_json
+from reports.summary import render_summary
+from reports.view import build_view
 
 
 def _write(path: str, text: str) -> None:
@@ -44,11 +46,14 @@ def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, opt
     with analyse(inputs, limits, tz, backup_time=options.backup_time, job_error=options.job_error) as analysis:
         result = build_result(analysis, lang=lang)
         redactor = Redactor(analysis.bundle.redaction_key or None)
+        view = build_view(analysis, result, lang, redactor) if html_out else None
     if json_out:
         _write(json_out, render_json(result, redactor))
     if html_out:
-        _write(html_out, render_html(result, redactor, lang))
-    if not json_out and not html_out:
+        _write(html_out, render_html(result, redactor, lang, view))
+    if options.summary:
+        click.echo(render_summary(result, redactor, lang, options.summary), nl=False)
+    if not json_out and not html_out and not options.summary:
         verdict = result["result"]
         click.echo(f"status: {verdict['status']}  top cause: {verdict['top_cause']}")
         click.echo(
