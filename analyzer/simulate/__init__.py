@@ -14,7 +14,7 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from analyzer.simulate import scenarios_f1, scenarios_f2, scenarios_f3, scenarios_f4  # noqa: F401  (registers them)
+from analyzer.simulate import scenarios_f1, scenarios_f2, scenarios_f3, scenarios_f4, scenarios_f4b  # noqa: F401  (registers them)
 from analyzer.simulate.eras import ERA_NAMES, ERAS
 from analyzer.simulate.generate import MAX_DAYS, Plan, plan, write_tree
 from analyzer.simulate.layout import LAYOUTS, pack_logcollector_zip, pack_tar_gz

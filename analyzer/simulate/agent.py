@@ -49,7 +49,7 @@ def record(
     ``bare``: written by a prefix-less logger (2.2.47+ goal-state and certificate loggers);
     ``thread``: the 2.2.47+ thread name when it is not the process's main thread.
     """
-    if sim.agent_cutoff is not None and t > sim.agent_cutoff:
+    if sim.agent_silent(t):
         return
     era = sim.era
     fmt = era.daemon_fmt if role == DAEMON else era.gs_fmt

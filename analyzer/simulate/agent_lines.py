@@ -205,7 +205,10 @@ def goal_state_started(sim: Sim, t: datetime, created_at: datetime | None = None
         record(sim, t, GS, "INFO", "")
         t += _ms(sim, 0, 2)
         back = timedelta(seconds=sim.rng.randrange(3, 20))
-        created = iso_z(created_at - back if created_at is not None else t - back)
+        created_t = (created_at if created_at is not None else t) - back
+        if sim.platform_lag is not None and t >= sim.platform_lag[0]:
+            created_t -= sim.platform_lag[1]
+        created = iso_z(created_t)
         record(
             sim, t, GS, "INFO",
             f"ProcessExtensionsGoalState started [incarnation_{sim.incarnation} channel: WireServer source: Fabric "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from analyzer.simulate.clock import VmClock
 from analyzer.simulate.eras import Era
@@ -44,9 +46,20 @@ class Sim:
     machine_id: str = ""
     container_id: str = ""
     # scenario overrides of the VM as a whole
-    agent_cutoff: datetime | None = None  # the agent writes nothing after this time (stopped, hung)
+    agent_cutoff: datetime | None = None  # the agent writes nothing after this time (stopped, hung) ...
+    agent_resume: datetime | None = None  # ... until this time (None: never again)
+    # (since, lag): from ``since`` on the VM clock runs ``lag`` ahead of the platform's (goal-state
+    # "created:" stamps lag behind the agent's record times)
+    platform_lag: tuple[datetime, timedelta] | None = None
+    each_run: Callable[[Any], None] | None = None  # applied to the RunSpec of every earlier run
     os_release: str | None = None  # /etc/os-release text instead of the era's Ubuntu
     files: dict[str, str] = field(default_factory=dict)  # extra static files: bundle path -> text
+
+    def agent_silent(self, t: datetime) -> bool:
+        """Whether the agent writes nothing at ``t`` (see ``agent_cutoff``)."""
+        if self.agent_cutoff is None or t <= self.agent_cutoff:
+            return False
+        return self.agent_resume is None or t < self.agent_resume
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

@@ -64,22 +64,28 @@ def syslog(at: float, tag: str, text: str, *, after_end: bool = False) -> Line:
 def render_extras(sim: Sim, lines: list[Line], start: datetime, end: datetime) -> datetime:
     """Write ``lines``; returns the time of the last one (or ``end``)."""
     last = end
-    writer: ExtWriter | None = None
-    for item in lines:
-        if item.kind not in KINDS:
-            raise ValueError(f"extra line kind must be one of {KINDS}, got {item.kind!r}")
-        t = (end if item.after_end else start) + timedelta(seconds=item.at)
-        last = max(last, t)
-        if item.kind in ("agent", "handler", "bare"):
-            record(sim, t, GS, item.level, item.text, handler=item.kind == "handler", bare=item.kind == "bare")
-        elif item.kind == "daemon":
-            record(sim, t, DAEMON, item.level, item.text)
-        elif item.kind == "syslog":
-            sl.line(sim, t, item.tag, item.text)
-        else:
-            writer = writer or ExtWriter(sim)
-            if item.kind == "ext":
-                writer.rec(t, item.text, item.level)
-            else:
-                writer.shell(t, item.text)
+    writer = ExtWriter(sim)
+    cutoff, sim.agent_cutoff = sim.agent_cutoff, None  # a scenario's own agent lines are never silenced
+    try:
+        for item in lines:
+            last = max(last, _render(sim, item, start, end, writer))
+    finally:
+        sim.agent_cutoff = cutoff
     return last
+
+
+def _render(sim: Sim, item: Line, start: datetime, end: datetime, writer: ExtWriter) -> datetime:
+    if item.kind not in KINDS:
+        raise ValueError(f"extra line kind must be one of {KINDS}, got {item.kind!r}")
+    t = (end if item.after_end else start) + timedelta(seconds=item.at)
+    if item.kind in ("agent", "handler", "bare"):
+        record(sim, t, GS, item.level, item.text, handler=item.kind == "handler", bare=item.kind == "bare")
+    elif item.kind == "daemon":
+        record(sim, t, DAEMON, item.level, item.text)
+    elif item.kind == "syslog":
+        sl.line(sim, t, item.tag, item.text)
+    elif item.kind == "ext":
+        writer.rec(t, item.text, item.level)
+    else:
+        writer.shell(t, item.text)
+    return t

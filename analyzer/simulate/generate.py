@@ -143,6 +143,8 @@ class _Writer:
         last = index == self.days - 1
         before = out.total()
         run = self.last_run if last else self._run_spec(index)
+        if not last and sim.each_run is not None:
+            sim.each_run(run)
         if index == 0:
             sl.boot(sim, start + timedelta(seconds=sim.rng.uniform(5, 30)))
             self._agent_up(start + timedelta(seconds=sim.rng.uniform(40, 60)))

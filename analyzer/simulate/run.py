@@ -47,6 +47,7 @@ class RunSpec:
     # (code, status, message) as its final status and starts no daemon
     enable_lines: list[tuple[str, str]] = field(default_factory=list)
     enable_final: tuple[str, str, str] | None = None
+    host_time: bool = False  # the daemon logs the host's time from the pre-snapshot answer (utcNow)
     collect_after: timedelta | None = None  # the logs were collected this long after the run (default 30-150 min)
     delay: timedelta = timedelta(0)  # the goal state was created this long before the agent fetched it
     # filled in by render_run
@@ -302,6 +303,8 @@ def _daemon(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime) -> datetime:
     ext.rec(t, "start calling the presnapshot rest api")
     t += _dt(sim, 150, 500)
     ext.rec(t, "PreSnapshot: Status Code: 200")
+    if run.host_time:
+        ext.rec(t, f"Date and time extracted from pre-snapshot request: {t.replace(microsecond=0)}")
     span = t - run.command_start
     ext.rec(t, f"command start time is {run.command_start} and utcNow is {t}")
     t += _dt(sim, 0, 1)
