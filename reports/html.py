@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.redact import Redactor
-from reports.i18n import strings
+from reports.i18n import note, strings
 
 _ENV = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -59,6 +59,7 @@ def render_html(
         view=redactor.deep(view) if view is not None else _empty_view(),
         lang="zh-CN" if lang.lower().startswith("zh") else "en",
         t=strings(lang),
+        note=lambda text: note(text, lang),
         css=Markup(css),  # our own file, hashed into the CSP
         js=Markup(js),  # our own file, hashed into the CSP
         csp=content_security_policy(css, js),

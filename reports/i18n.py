@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _EN: dict[str, Any] = {
@@ -90,6 +91,7 @@ _EN: dict[str, Any] = {
     "lane_network": "network / HTTP",
     "lane_status": "status upload",
     "lane_extensions": "other extensions",
+    "zoom": "The analysed run, {start} – {end} (UTC)",
     "marks_capped": "{n} more events are not drawn.",
     "events": "Events",
     "time": "Time (UTC)",
@@ -218,6 +220,7 @@ _ZH: dict[str, Any] = {
     "lane_network": "网络 / HTTP",
     "lane_status": "状态上传",
     "lane_extensions": "其他扩展",
+    "zoom": "所分析的运行，{start} – {end}（UTC）",
     "marks_capped": "另有 {n} 个事件未绘制。",
     "events": "事件",
     "time": "时间（UTC）",
@@ -265,3 +268,28 @@ STRINGS: dict[str, dict[str, Any]] = {"en": _EN, "zh-CN": _ZH}
 def strings(lang: str) -> dict[str, Any]:
     """The UI strings for ``lang`` (anything starting with ``zh`` is Simplified Chinese)."""
     return _ZH if lang.lower().startswith("zh") else _EN
+
+
+# The coverage notes of the result are English sentences of a few fixed shapes (analyzer/report_parts.py).
+_NOTES_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^no agent or extension log line falls inside the analysed window$"),
+     "所分析的时间窗口内没有任何代理或扩展日志行"),
+    (re.compile(r"^agent verbose logging is off \(Logs\.Verbose=n\): HTTP details and proxy use are not logged$"),
+     "代理的详细日志已关闭（Logs.Verbose=n）：不会记录 HTTP 详情和代理服务器的使用情况"),
+    (re.compile(r"^extension logging disabled in vmbackup\.conf \((?P<setting>.+)\)$"),
+     "vmbackup.conf 中关闭了扩展日志（{setting}）"),
+    (re.compile(r"^(?P<path>\S+) is truncated \((?P<member>.+)\)$"), "{path} 已被截断（{member}）"),
+    (re.compile(r"^the VM's time zone could not be inferred: local-time lines are assumed to be UTC$"),
+     "无法推断虚拟机的时区：按 UTC 处理本地时间的日志行"),
+)  # fmt: skip
+
+
+def note(text: str, lang: str) -> str:
+    """A coverage note in ``lang`` (unknown shapes stay as written)."""
+    if not lang.lower().startswith("zh"):
+        return text
+    for pattern, template in _NOTES_ZH:
+        m = pattern.match(text)
+        if m:
+            return template.format(**m.groupdict())
+    return text

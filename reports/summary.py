@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.redact import Redactor
-from reports.i18n import strings
+from reports.i18n import note, strings
 
 MAX_EVIDENCE = 5
 
@@ -52,7 +52,7 @@ def render_summary(result: dict[str, Any], redactor: Redactor, lang: str = "en",
             out.append(top["summary"])
         if top.get("remedy"):
             head(t["remedy"])
-            for n, step in enumerate(top["remedy"], 1):
+            for n, step in enumerate(dict.fromkeys(top["remedy"]), 1):
                 text, _, command = step.partition("\n$ ")
                 out.append(f"{n}. {text}")
                 if command:
@@ -76,7 +76,7 @@ def render_summary(result: dict[str, Any], redactor: Redactor, lang: str = "en",
     notes = r["coverage"]["notes"]
     if notes:
         head(t["coverage"])
-        out.extend(f"- {n}" for n in notes)
+        out.extend(f"- {note(n, lang)}" for n in notes)
     if r["collect_next"]:
         head(t["collect_next"])
         for n, c in enumerate(r["collect_next"], 1):

@@ -8,7 +8,7 @@ four-family checklist, cloud links — every string already redacted.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from analyzer.knowledge import load_catalogue
@@ -201,8 +201,13 @@ class _Scale:
         return round(LABEL_W + max(0.0, min(1.0, frac)) * PLOT_W, 1)
 
 
-def _lanes(analysis: Analysis, rows_by_index: dict[int, dict[str, Any]], lang: str) -> dict[str, Any] | None:
-    window = analysis.window
+def _lanes(
+    analysis: Analysis,
+    rows_by_index: dict[int, dict[str, Any]],
+    lang: str,
+    window: tuple[datetime, datetime] | None,
+) -> dict[str, Any] | None:
+    """Swimlane geometry over ``window`` (the analysed window, or the analysed run for the zoom)."""
     if window is None:
         return None
     t = strings(lang)
@@ -213,7 +218,8 @@ def _lanes(analysis: Analysis, rows_by_index: dict[int, dict[str, Any]], lang: s
     lane_keys: list[str] = ["agent"]
     marks: list[tuple[int, str, dict[str, Any]]] = []
     for index, row in rows_by_index.items():
-        if not row["in_window"]:
+        when = tl.times[index]
+        if not row["in_window"] or when is None or not window[0] <= when <= window[1]:
             continue
         ev = tl.events[index]
         key = _lane(ev)
@@ -278,7 +284,8 @@ def _lanes(analysis: Analysis, rows_by_index: dict[int, dict[str, Any]], lang: s
     ticks = []
     for n in range(5):
         when = window[0] + (window[1] - window[0]) * (n / 4)
-        ticks.append({"x": round(LABEL_W + PLOT_W * n / 4, 1), "label": when.strftime("%H:%M")})
+        label = when.strftime("%H:%M" if window[1] - window[0] > timedelta(minutes=20) else "%H:%M:%S")
+        ticks.append({"x": round(LABEL_W + PLOT_W * n / 4, 1), "label": label})
     height = TOP + len(order) * LANE_H + 6
     return {
         "lanes": lanes,
@@ -358,7 +365,16 @@ def _rows(analysis: Analysis, result: dict[str, Any]) -> tuple[dict[int, dict[st
 def build_view(analysis: Analysis, result: dict[str, Any], lang: str, redactor: Redactor) -> dict[str, Any]:
     """Everything the page needs beyond ``result``; every string redacted."""
     rows, counts = _rows(analysis, result)
-    lanes = _lanes(analysis, rows, lang)
+    lanes = _lanes(analysis, rows, lang, analysis.window)
+    zoom = None
+    zoom_span = None
+    run = analysis.run
+    if run is not None and analysis.window is not None:
+        margin = max((run.end - run.start) / 20, timedelta(seconds=5))
+        span = (max(run.start - margin, analysis.window[0]), min(run.end + margin, analysis.window[1]))
+        if (span[1] - span[0]) * 3 < analysis.window[1] - analysis.window[0]:
+            zoom = _lanes(analysis, rows, lang, span)
+            zoom_span = [format_time(span[0]), format_time(span[1])]
     anchors = {f"{row['member']}:{row['line']}": row["id"] for row in rows.values()}
     table = list(rows.values())
     runs = []
@@ -375,6 +391,8 @@ def build_view(analysis: Analysis, result: dict[str, Any], lang: str, redactor: 
         },
         "anchors": anchors,
         "lanes": lanes,
+        "zoom": zoom,
+        "zoom_span": zoom_span,
         "checklist": _checklist(result, lang),
         "remedies": _remedies(result, lang),
         "explanations": _explanations(result, lang),
