@@ -218,8 +218,10 @@ def _lanes(
     lane_keys: list[str] = ["agent"]
     marks: list[tuple[int, str, dict[str, Any]]] = []
     for index, row in rows_by_index.items():
+        if index < 0 or not row["in_window"]:
+            continue
         when = tl.times[index]
-        if not row["in_window"] or when is None or not window[0] <= when <= window[1]:
+        if when is None or not window[0] <= when <= window[1]:
             continue
         ev = tl.events[index]
         key = _lane(ev)
@@ -359,6 +361,43 @@ def _rows(analysis: Analysis, result: dict[str, Any]) -> tuple[dict[int, dict[st
             "in_window": chosen[i],
             "evidence": i in evidence_idx,
         }
+    # Evidence read from a line that is no kept event (a status file, a collapsed repeat): a row of
+    # its own, so that every evidence link has a target.  Negative keys: no timeline event.
+    extra = 0
+    for group in ("findings", "ruled_out"):
+        for item in result[group]:
+            for key in ("evidence", "counter_evidence"):
+                for e in item.get(key, []):
+                    member, line = e.get("member") or "", e.get("line") or 0
+                    if (
+                        not line
+                        or (member, line) in index_of
+                        or any(r["member"] == member and r["line"] == line for r in rows.values() if r["index"] < 0)
+                    ):
+                        continue
+                    extra += 1
+                    text = str(e.get("text") or "")
+                    rows[-extra] = {
+                        "index": -extra,
+                        "order": len(rows),
+                        "id": f"ex{extra}",
+                        "time": (e.get("time") or "")[:23].replace("T", " "),
+                        "level": "INFO",
+                        "severity": "err" if group == "findings" and key == "evidence" else "info",
+                        "component": "evidence",
+                        "kind": str(e.get("kind") or "line"),
+                        "source": e.get("source") or member,
+                        "member": member,
+                        "line": line,
+                        "message": text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " …",
+                        "in_window": False,
+                        "evidence": True,
+                    }
+    if extra:
+        ordered = sorted(rows.values(), key=lambda r: (r["time"] or "9999", r["order"]))
+        rows = {r["index"]: r for r in ordered}
+        for order, r in enumerate(ordered):
+            r["order"] = order
     return rows, counts
 
 

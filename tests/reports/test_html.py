@@ -157,3 +157,20 @@ def test_summary_text_and_markdown() -> None:
     assert "已诊断" in text and "sudo waagent -collect-logs -full" in text and "extension.log:51" in text
     md = render_summary(result, redactor, "en", "markdown")
     assert md.startswith("## ") and "```" in md and "Collect next" in md
+
+
+@pytest.mark.parametrize(
+    ("cloud", "present", "absent"),
+    [
+        ("AzureChinaCloud", ["portal.azure.cn"], ["portal.azure.com", "learn.microsoft.com"]),
+        ("AzureCloud", ["portal.azure.com"], ["portal.azure.cn", "docs.azure.cn"]),
+        ("unknown", ["portal.azure.com", "portal.azure.cn"], []),
+    ],
+)
+def test_links_follow_the_cloud(cloud: str, present: list[str], absent: list[str]) -> None:
+    result = {"vm": {"cloud": cloud}, "findings": [{"cause": "network-blocked"}, {"cause": "snapshot-fsfreeze-failed"}]}
+    text = repr(view_module._links(cloud)) + repr(view_module._remedies(result, "en"))
+    for host in present:
+        assert host in text
+    for host in absent:
+        assert host not in text
