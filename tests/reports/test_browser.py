@@ -30,17 +30,21 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("html") / "report.html"
+def _render(tmp_path_factory: pytest.TempPathFactory, lang: str) -> Path:
+    out = tmp_path_factory.mktemp("html") / f"report-{lang}.html"
     subprocess.run(
-        [sys.executable, "-m", "analyzer", "analyze", str(EXAMPLE), "-o", str(out), "--quiet"],
+        [sys.executable, "-m", "analyzer", "analyze", str(EXAMPLE), "-o", str(out), "--lang", lang, "--quiet"],
         check=True,
         capture_output=True,
         cwd=ROOT,
         timeout=120,
     )
     return out
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory, "en")
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +154,17 @@ def test_no_console_errors_and_no_requests(page: Page) -> None:
     page.page.wait_for_timeout(200)
     assert page.errors == []
     assert set(page.requests) <= {page.url, "route:" + page.url}
+
+
+def test_chinese_report_in_the_browser(browser_context: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    p = Page(browser_context, _render(tmp_path_factory, "zh-CN"))
+    try:
+        assert p.page.locator("html").get_attribute("lang") == "zh-CN"
+        assert p.in_viewport("#verdict")
+        assert "已诊断" in p.page.locator("#verdict").inner_text()
+        p.page.fill("#filters input[name=q]", "FIFREEZE")
+        assert p.visible_rows() > 0
+        assert p.errors == []
+        assert set(p.requests) <= {p.url, "route:" + p.url}
+    finally:
+        p.page.close()
