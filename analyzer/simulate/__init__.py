@@ -63,6 +63,7 @@ def generate_bundle(
     era: str = "mixed",
     layout: str = "dir",
     tz_minutes: int = 0,
+    info: dict[str, object] | None = None,
 ) -> Path:
     """Write a synthetic bundle to ``out`` and return its path.
 
@@ -70,6 +71,8 @@ def generate_bundle(
     day of logs is the minimum).  ``layout``: ``dir`` (``out`` must not exist or be an empty
     folder), ``tar.gz`` (one root folder named after ``out``) or ``logcollector-zip``.
     ``tz_minutes``: the VM's offset east of UTC, used by every writer that logs local time.
+    ``info``: receives facts about the simulated backup that the bundle does not hold but its
+    owner would know (``backup_time``: the job's start and end in UTC, as the portal shows them).
     """
     get_scenario(scenario)  # fail early on an unknown name
     if era not in ERAS:
@@ -85,7 +88,7 @@ def generate_bundle(
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise FileExistsError(f"{out} exists and is not an empty folder")
         out.mkdir(parents=True, exist_ok=True)
-        write_tree(out, p, scenario, tz_minutes)
+        write_tree(out, p, scenario, tz_minutes, info)
         return out
     if out.is_dir():
         raise FileExistsError(f"{out} is a folder")
@@ -93,7 +96,7 @@ def generate_bundle(
     work = Path(tempfile.mkdtemp(prefix=".snapdiag-simulate-", dir=out.parent))
     try:
         tree = work / "tree"
-        write_tree(tree, p, scenario, tz_minutes)
+        write_tree(tree, p, scenario, tz_minutes, info)
         collected = datetime.combine(p.era.last_day, datetime.min.time()) + timedelta(days=1, hours=2)
         if layout == "tar.gz":
             name = out.name.split(".")[0] or "bundle"

@@ -174,7 +174,8 @@ class _Writer:
         sim = self.sim
         end = render_run(sim, run)
         self.rendered.append(run)
-        sl.extension_scope(sim, run.start + timedelta(seconds=1), "enable")
+        if run.stop_after not in ("absent", "agent"):  # the agent started handle.sh enable
+            sl.extension_scope(sim, run.start + timedelta(seconds=1), "enable")
         # the logs were collected a while after the run
         after = timedelta(minutes=sim.rng.uniform(30, 150))
         self.end = end + (run.collect_after if run.collect_after is not None else after)
@@ -235,8 +236,14 @@ class _Writer:
                 t = end - timedelta(seconds=sim.rng.uniform(0.001, 1))
 
 
-def write_tree(root: Path, p: Plan, scenario: str = "healthy", tz_minutes: int = 0) -> int:
-    """Write the bundle's files under ``root``; returns the total bytes written."""
+def write_tree(
+    root: Path, p: Plan, scenario: str = "healthy", tz_minutes: int = 0, info: dict[str, object] | None = None
+) -> int:
+    """Write the bundle's files under ``root``; returns the total bytes written.
+
+    ``info``, when given, receives ``backup_time``: (start, end) of the last run as the Backup job
+    shows it — the command's issue time and the run's last line (UTC).
+    """
     out = Outputs(root)
     sim = _new_sim(p.era, p.seed, tz_minutes, out, verbose=p.verbose)
     writer = _Writer(sim, days=p.days, last_day=p.era.last_day, scenario=scenario, unit_estimate=p.unit_bytes)
@@ -250,4 +257,7 @@ def write_tree(root: Path, p: Plan, scenario: str = "healthy", tz_minutes: int =
     finally:
         out.close()
     write_static(sim, writer.last_run.seq, writer.last_run.last_status)
+    if info is not None:
+        run = writer.last_run
+        info["backup_time"] = (run.command_start, run.end or run.start)
     return out.total()

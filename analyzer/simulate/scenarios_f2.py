@@ -42,12 +42,12 @@ def agent_crash_loop(sim: Sim, run: RunSpec) -> None:
 
 @scenario(
     "agent-not-running",
-    "an administrator stopped the agent service hours before the backup; other logs go on",
+    "an administrator stopped the agent service 50 minutes before the backup; other logs go on",
     "failed",
 )
 def agent_not_running(sim: Sim, run: RunSpec) -> None:
     run.stop_after = "absent"
-    stop = -3 * 3600.0
+    stop = -50 * 60.0
     v, dv = sim.era.gs_version, sim.era.daemon_version
     run.extra += [
         x.syslog(stop - 1, f"sudo[{sim.pid()}]", "azureuser : TTY=pts/0 ; PWD=/home/azureuser ; USER=root ; "
