@@ -18,11 +18,14 @@ def run_simulate(scenario: str, out: str, seed: int, size: str | None, era: str,
     except ValueError as exc:
         raise Fail(f"--size: {exc}", EXIT_USAGE) from exc
     target = Path(out)
+    info: dict[str, object] = {}
     try:
-        path = generate_bundle(target, scenario=scenario, seed=seed, size=nbytes, era=era, layout=layout)
+        path = generate_bundle(target, scenario=scenario, seed=seed, size=nbytes, era=era, layout=layout, info=info)
     except (FileExistsError, ValueError) as exc:
         raise Fail(str(exc), EXIT_USAGE) from exc
     except OSError as exc:
         raise Fail(f"cannot write {out}: {exc.strerror or exc}", EXIT_USAGE) from exc
     click.echo(f"{path} ({scenario}, era {era}, seed {seed}, {nbytes} bytes of logs, layout {layout})")
+    start, end = info["backup_time"]  # type: ignore[misc]
+    click.echo(f"backup job: --backup-time {start:%Y-%m-%dT%H:%M:%S}Z/{end:%Y-%m-%dT%H:%M:%S}Z")
     return 0
