@@ -57,6 +57,29 @@ def _highest_version(facts: list[Fact], key: str) -> str | None:
     return best
 
 
+_CLOUD_SUFFIXES = (
+    (".core.chinacloudapi.cn", "AzureChinaCloud"),
+    (".core.usgovcloudapi.net", "AzureUSGovernment"),
+    (".core.windows.net", "AzureCloud"),
+    (".storage.azure.net", "AzureCloud"),
+)
+
+
+def cloud_from_hosts(analysis: Analysis) -> str:
+    """The cloud from the storage host names the logs mention, when no document said it."""
+    seen: dict[str, int] = {}
+    for ev in analysis.timeline.events:
+        text = ev.message if "core." in ev.message or "storage.azure" in ev.message else ""
+        host = str(ev.attrs.get("host") or "")
+        for suffix, cloud in _CLOUD_SUFFIXES:
+            if suffix in host or suffix in text:
+                seen[cloud] = seen.get(cloud, 0) + 1
+                break
+    if len(seen) == 1:
+        return next(iter(seen))
+    return "unknown"  # none, or several clouds named: do not guess
+
+
 def vm_section(analysis: Analysis) -> dict[str, Any]:
     facts = analysis.parsed.facts
     tz = analysis.timeline.time_zone
@@ -83,7 +106,7 @@ def vm_section(analysis: Analysis) -> dict[str, Any]:
             "goal_state": _highest_version(facts, "agent.goal_state_version"),
         },
         "os": os_name or None,
-        "cloud": _last(facts, "cloud") or "unknown",
+        "cloud": _last(facts, "cloud") or cloud_from_hosts(analysis),
         "time_zone": {"offset": tz.offset_text(), "basis": tz.basis, "evidence": list(tz.evidence)},
         "python": {"agent": _last(facts, "agent.python"), "extension": _last(facts, "extension.python")},
         "extensions": sorted(extensions.values(), key=lambda e: e["name"]),

@@ -69,3 +69,14 @@ def test_stand_ins_are_stable_for_the_same_input_and_hide_the_secret(tmp_path: P
     ).stdout
     stand_in = outs[0].split("sig=")[1].split("&")[0].split(" ")[0]
     assert stand_in not in third
+
+
+def test_cloud_follows_the_storage_suffix_in_the_logs(tmp_path: Path) -> None:
+    log = tmp_path / "waagent.log"
+    log.write_text(
+        "2024-05-01T10:00:00.000000Z WARNING ExtHandler ExtHandler [HTTP Failed] GET "
+        "https://md-x.blob.core.chinacloudapi.cn/c/x.vhd -- IOError timed out\n"
+    )
+    report = _analyze_json(log)
+    assert report["vm"]["cloud"] == "AzureChinaCloud"
+    assert _analyze_json(EXAMPLE)["vm"]["cloud"] == "AzureCloud"
