@@ -8,9 +8,11 @@ bundle's time zone is inferred), then re-read in sorted runs of ``chunk`` events
 from __future__ import annotations
 
 import heapq
+import operator
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +24,21 @@ from analyzer.timezone import TimeZoneInfo
 _FIELDS = ("line", "kind", "message", "wall", "clock", "time_raw", "level", "component", "handler",
            "handler_version", "attrs", "source", "member", "parser", "source_index")  # fmt: skip
 Row = tuple[Any, ...]
-
-
-def _pack(ev: Event) -> Row:
-    return tuple(getattr(ev, f) for f in _FIELDS)
+# Rows are the Event fields in declaration order, so they unpack positionally.
+assert tuple(f.name for f in fields(Event)) == _FIELDS
+_pack = operator.attrgetter(*_FIELDS)
+# Rows are pickled in batches: one pickle call per batch instead of per event, and values shared
+# by the rows of a batch (enum members, source and member strings) are written once per batch.
+_BATCH = 512
 
 
 def _unpack(row: Row) -> Event:
-    return Event(**dict(zip(_FIELDS, row, strict=True)))
+    return Event(*row)
+
+
+def _write_batches(fh: Any, items: list[Any]) -> None:
+    for start in range(0, len(items), _BATCH):
+        pickle.dump(items[start : start + _BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class EventSpill:
@@ -40,28 +49,41 @@ class EventSpill:
         self.folder = Path(self._tmp.name)
         self.chunk = chunk
         self._arrival = open(self.folder / "arrival.pkl", "wb")
+        self._pending: list[Row] = []
         self.count = 0
 
     def add(self, ev: Event) -> None:
-        pickle.dump(_pack(ev), self._arrival, protocol=pickle.HIGHEST_PROTOCOL)
+        # The row holds the event's values now; the batch is written when full, when the parse
+        # ends (add_all) or before sorting, before anything later could change an event.
+        self._pending.append(_pack(ev))
         self.count += 1
+        if len(self._pending) >= _BATCH:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            pickle.dump(self._pending, self._arrival, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending = []
 
     def add_all(self, events: Iterable[Event]) -> Iterator[Event]:
         """Pass events through while spilling them (so one parse feeds two consumers)."""
         for ev in events:
             self.add(ev)
             yield ev
+        self._flush_pending()
 
-    def _read(self, path: Path) -> Iterator[Row]:
+    def _read(self, path: Path) -> Iterator[Any]:
         with open(path, "rb") as fh:
             while True:
                 try:
-                    yield pickle.load(fh)
+                    batch = pickle.load(fh)
                 except EOFError:
                     return
+                yield from batch
 
     def sorted(self, tz: TimeZoneInfo) -> Iterator[tuple[Event, datetime | None, str]]:
         """Every spilled event with its UTC time and basis, ordered by (time, input order)."""
+        self._flush_pending()
         self._arrival.close()
         runs: list[Path] = []
         buffer: list[tuple[tuple[Any, ...], Row, datetime | None, str]] = []
@@ -70,8 +92,7 @@ class EventSpill:
             buffer.sort(key=lambda item: item[0])
             path = self.folder / f"run{len(runs):05d}.pkl"
             with open(path, "wb") as fh:
-                for item in buffer:
-                    pickle.dump(item, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                _write_batches(fh, buffer)
             runs.append(path)
             buffer.clear()
 
