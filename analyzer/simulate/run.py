@@ -47,6 +47,10 @@ class RunSpec:
     # (code, status, message) as its final status and starts no daemon
     enable_lines: list[tuple[str, str]] = field(default_factory=list)
     enable_final: tuple[str, str, str] | None = None
+    # the same for the daemon: after its transitioning status it logs ``daemon_lines`` and writes
+    # ``daemon_final`` instead of freezing and snapshotting
+    daemon_lines: list[tuple[str, str]] = field(default_factory=list)
+    daemon_final: tuple[str, str, str] | None = None
     host_time: bool = False  # the daemon logs the host's time from the pre-snapshot answer (utcNow)
     collect_after: timedelta | None = None  # the logs were collected this long after the run (default 30-150 min)
     delay: timedelta = timedelta(0)  # the goal state was created this long before the agent fetched it
@@ -317,6 +321,8 @@ def _daemon(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime) -> datetime:
     ext.rec(t, "blob written succesfully")
     if run.stop_after == "daemon":
         return t
+    if run.daemon_final is not None:
+        return _daemon_ends_early(sim, ext, run, t)
     t += _dt(sim, 100, 500)
     ext.rec(t, "Calling do snapshot method")
     ext.rec(t + _dt(sim, 0, 1), "Taking Snapshot through Host")
@@ -334,6 +340,19 @@ def _daemon(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime) -> datetime:
     if run.stop_after == "freeze":
         return t  # the VM hung while frozen: the buffer never reaches the disk
     return _frozen_and_after(sim, ext, run, t, mounts)
+
+
+def _daemon_ends_early(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime) -> datetime:
+    assert run.daemon_final is not None
+    for level, msg in run.daemon_lines:
+        t += _dt(sim, 1, 20)
+        ext.rec(t, msg, level)
+    code, status, message = run.daemon_final
+    t = _status(sim, ext, run, t + _dt(sim, 1, 5), code, status, message, final=True)
+    ext.rec(t, "blob written succesfully")
+    t += _dt(sim, 300, 900)
+    ext.shell(t, "0 returned from handle.py")
+    return t
 
 
 def _frozen_and_after(sim: Sim, ext: ExtWriter, run: RunSpec, t: datetime, mounts: list[str]) -> datetime:

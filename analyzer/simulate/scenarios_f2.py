@@ -47,6 +47,7 @@ def agent_crash_loop(sim: Sim, run: RunSpec) -> None:
 )
 def agent_not_running(sim: Sim, run: RunSpec) -> None:
     run.stop_after = "absent"
+    run.collect_after = timedelta(hours=3)
     stop = -50 * 60.0
     v, dv = sim.era.gs_version, sim.era.daemon_version
     run.extra += [

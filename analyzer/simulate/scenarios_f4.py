@@ -12,8 +12,6 @@ from analyzer.simulate.context import Sim
 from analyzer.simulate.run import RunSpec
 from analyzer.simulate.scenarios import scenario
 
-_NO_HOST_OK = "From Host- IsSuccessful:True"
-
 
 def _fail(run: RunSpec, code: str, name: str, message: str | None = None) -> None:
     run.final_code = code
@@ -53,21 +51,13 @@ def host_snapshot_service_error(sim: Sim, run: RunSpec) -> None:
     "failed",
 )
 def prepost_script_failed(sim: Sim, run: RunSpec) -> None:
-    run.stop_after = "daemon"
-    run.extra += [
-        x.ext(5, "Running prescript for ScriptRunner module...", after_end=True),
-        x.ext(65, "Prescript for ScriptRunner timed out.", after_end=True),
-        x.ext(65.003, "Finished prescript execution from PluginHost side. Continue Backup: False", after_end=True),
-        x.ext(
-            65.004,
-            "PreScript failed for the plugin ScriptRunner StatusCode.FailedPrepostPreScriptTimeout,",
-            after_end=True,
-        ),
-        x.ext(
-            65.01, "Enable,error,308,T:S Enable failed with FailedPrepostPreScriptTimeout error,False", after_end=True
-        ),
-        x.shell(66, "0 returned from handle.py", after_end=True),
+    run.daemon_lines += [
+        ("INFO", "Running prescript for ScriptRunner module..."),
+        ("INFO", "Prescript for ScriptRunner timed out."),
+        ("INFO", "Finished prescript execution from PluginHost side. Continue Backup: False"),
+        ("INFO", "PreScript failed for the plugin ScriptRunner StatusCode.FailedPrepostPreScriptTimeout,"),
     ]
+    run.daemon_final = ("308", "error", "T:S Enable failed with FailedPrepostPreScriptTimeout error")
 
 
 @scenario(

@@ -24,12 +24,14 @@ def _lease(sim: Sim) -> str:
 
 @scenario(
     "dhcp-fabric-address-missing",
-    "after a reboot the DHCP server (a custom one) returns no option 245: the agent never finds 168.63.129.16",
+    "since a reboot 3 h before the backup the (custom) DHCP server returns no option 245: the agent never finds "
+    "168.63.129.16",
     "failed",
 )
 def dhcp_fabric_address_missing(sim: Sim, run: RunSpec) -> None:
     run.stop_after = "absent"
-    boot = -40 * 60.0
+    run.collect_after = timedelta(hours=2)
+    boot = -3 * 3600.0
     sim.agent_cutoff = run.start + timedelta(seconds=boot - 60)
     sim.files["var/lib/dhcp/dhclient.eth0.leases"] = _lease(sim)
     e = sim.era
@@ -41,7 +43,7 @@ def dhcp_fabric_address_missing(sim: Sim, run: RunSpec) -> None:
         x.Line(boot + 40.2, "daemon", "Run daemon"),
     ]  # fmt: skip
     t = boot + 41
-    for retry in range(8):
+    for retry in range(int((-boot + 3600) // 600)):
         run.extra += [
             x.Line(t, "daemon", "Detect protocol endpoints"),
             x.Line(t + 0.01, "daemon", "WireServer endpoint is not found. Rerun dhcp handler"),
