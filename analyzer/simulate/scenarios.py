@@ -1,10 +1,23 @@
 """Scenarios: named tweaks of the last backup run (and the VM's settings) on top of a normal history.
 
 A scenario is a function ``fn(sim, run)`` registered under a name.  It receives the simulated VM
-(``sim.conf`` is its waagent.conf, ``sim.rng`` its random source, ``sim.era`` its versions) and
-the :class:`~analyzer.simulate.run.RunSpec` of the last run, which it may change before anything
-is written (``final_code``, ``final_status``, ``final_message``, ``stop_after``, ``stderr``).
-Every earlier run of the bundle stays healthy.  Later work adds one scenario per catalogue cause.
+(:class:`~analyzer.simulate.context.Sim`) and the :class:`~analyzer.simulate.run.RunSpec` of the
+last run before anything is written, and may change:
+
+* the run: its final ``final_code`` / ``final_status`` / ``final_message``, ``stop_after`` (absent,
+  agent, enable, daemon, freeze), ``stderr``, ``extra`` lines of any source at offsets from the run's
+  start or end (:mod:`.extras`), ``ext_rewrite`` (change or drop extension messages by prefix),
+  ``host_result``, ``snapshot_lines`` (the freeze buffer's snapshot calls), ``enable_lines`` /
+  ``enable_final`` and ``daemon_lines`` / ``daemon_final`` (an early result of either process),
+  ``delay`` (goal state created long before the agent fetched it), ``host_time``, ``collect_after``;
+* the VM: ``sim.conf`` (waagent.conf), ``sim.era`` (versions, formats, OS — replace it with
+  :func:`dataclasses.replace`), ``sim.os_release``, ``sim.files`` (extra static files),
+  ``sim.agent_cutoff`` / ``sim.agent_resume`` (the agent writes nothing in between),
+  ``sim.platform_lag`` (the VM clock ahead of the platform's), ``sim.each_run`` (a tweak of every
+  earlier run).
+
+Every earlier run of the bundle stays healthy unless ``sim.each_run`` says otherwise.  One scenario
+per catalogue cause lives in ``scenarios_f1`` … ``scenarios_f4b`` (registered by the package).
 """
 
 from __future__ import annotations
