@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.model import Event
-from analyzer.timeline import utc_of
+from analyzer.timeline import utc_of_wall
 from analyzer.timezone import TimeZoneInfo
 
 _FIELDS = ("line", "kind", "message", "wall", "clock", "time_raw", "level", "component", "handler",
@@ -27,6 +27,7 @@ Row = tuple[Any, ...]
 # Rows are the Event fields in declaration order, so they unpack positionally.
 assert tuple(f.name for f in fields(Event)) == _FIELDS
 _pack = operator.attrgetter(*_FIELDS)
+_LINE, _WALL, _CLOCK, _SOURCE_INDEX = (_FIELDS.index(f) for f in ("line", "wall", "clock", "source_index"))
 # Rows are pickled in batches: one pickle call per batch instead of per event, and values shared
 # by the rows of a batch (enum members, source and member strings) are written once per batch.
 _BATCH = 512
@@ -97,9 +98,8 @@ class EventSpill:
             buffer.clear()
 
         for seq, row in enumerate(self._read(self.folder / "arrival.pkl")):
-            ev = _unpack(row)
-            when, basis = utc_of(ev, tz)
-            key = (when is None, when or datetime.min, ev.source_index, ev.line, seq)
+            when, basis = utc_of_wall(row[_WALL], row[_CLOCK], tz)
+            key = (when is None, when or datetime.min, row[_SOURCE_INDEX], row[_LINE], seq)
             buffer.append((key, row, when, basis))
             if len(buffer) >= self.chunk:
                 flush()

@@ -60,6 +60,8 @@ _PROXY_CRED = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@]+):([^@/\s]+)@")
 _PASSWORD_KV = re.compile(
     r"(?i)([\"']?(?:password|passwd|pwd|secret|client_secret)[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
 )
+_CACHE_MAX_LEN = 256
+_CACHE_MAX_ENTRIES = 50_000
 
 
 class Redactor:
@@ -67,6 +69,7 @@ class Redactor:
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key or os.urandom(32)
+        self._cache: dict[str, str] = {}
 
     def stand_in(self, kind: str, secret: str, length: int = 6) -> str:
         digest = hmac.new(self.key, f"{kind}\0{secret}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
@@ -78,6 +81,18 @@ class Redactor:
     def __call__(self, text: str | None) -> str | None:
         if not text:
             return text
+        # The result depends on the text and the key only, and short texts (attrs keys and
+        # values, periodic messages) repeat: they are redacted once per instance.
+        if len(text) <= _CACHE_MAX_LEN:
+            out = self._cache.get(text)
+            if out is None:
+                if len(self._cache) >= _CACHE_MAX_ENTRIES:
+                    self._cache.clear()
+                out = self._cache[text] = self._redact(text)
+            return out
+        return self._redact(text)
+
+    def _redact(self, text: str) -> str:
         out = text
         if "-----BEGIN" in out:
             out = self._sub(
@@ -100,7 +115,7 @@ class Redactor:
                 out,
                 lambda m: f"{m.group(1)}://{self.stand_in('user', m.group(2), 4)}:{self.stand_in('pass', m.group(3))}@",
             )
-        if any(w in lower for w in ("password", "passwd", "pwd", "secret")):
+        if "password" in lower or "passwd" in lower or "pwd" in lower or "secret" in lower:
             out = self._sub(_PASSWORD_KV, out, lambda m: m.group(1) + self.stand_in("password", m.group(2)))
         if ".core." in lower or "storage.azure.net" in lower:
             out = self._sub(_STORAGE_HOST, out, lambda m: self.stand_in("acct", m.group(1).lower(), 4) + m.group(2))
@@ -116,7 +131,17 @@ class Redactor:
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
-            return {self(k) if isinstance(k, str) else k: self.deep(v) for k, v in value.items()}
+            out: dict[object, object] = {}
+            for k, v in value.items():
+                if isinstance(k, str):
+                    k = self(k)
+                kind = type(v)
+                if kind is str:
+                    v = self(v)
+                elif v is not None and kind is not int and kind is not bool and kind is not float:
+                    v = self.deep(v)
+                out[k] = v
+            return out
         if isinstance(value, list | tuple):
             return [self.deep(v) for v in value]
         return value

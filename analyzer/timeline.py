@@ -40,15 +40,20 @@ def template_of(message: str) -> str:
 
 
 def utc_of(ev: Event, tz: TimeZoneInfo) -> tuple[datetime | None, str]:
-    if ev.wall is None:
+    return utc_of_wall(ev.wall, ev.clock, tz)
+
+
+def utc_of_wall(wall: datetime | None, clock: Clock, tz: TimeZoneInfo) -> tuple[datetime | None, str]:
+    """:func:`utc_of` from an event's ``wall`` and ``clock`` alone."""
+    if wall is None:
         return None, TimeBasis.UNKNOWN.value
-    if ev.clock == Clock.UTC:
-        when, basis = ev.wall, TimeBasis.UTC.value
-    elif ev.clock == Clock.LOCAL:
-        when = tz.to_utc(ev.wall)
+    if clock == Clock.UTC:
+        when, basis = wall, TimeBasis.UTC.value
+    elif clock == Clock.LOCAL:
+        when = tz.to_utc(wall)
         basis = TimeBasis.LOCAL_ASSUMED.value if tz.assumed else TimeBasis.LOCAL_INFERRED.value
     else:
-        when, basis = ev.wall, TimeBasis.UNKNOWN.value
+        when, basis = wall, TimeBasis.UNKNOWN.value
     if not (_MIN_TIME <= when < _MAX_TIME):
         return None, TimeBasis.UNKNOWN.value
     return when, basis
@@ -266,4 +271,8 @@ def _frame(events: list[Event], times: list[datetime | None], bases: list[str], 
 
 
 def format_time(when: datetime | None) -> str | None:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if when is not None else None
+    if when is None:
+        return None
+    if type(when) is datetime and when.tzinfo is None and when.year >= 1000:
+        return when.isoformat(timespec="microseconds") + "Z"  # the same text as below, faster
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

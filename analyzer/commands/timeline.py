@@ -20,6 +20,7 @@ from analyzer.timezone import TimeZoneInfo
 
 _WINDOW = re.compile(r"^(\d+)\s*([smhd])$")
 _CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_JSONL = json.JSONEncoder(ensure_ascii=False, default=str)  # what json.dumps builds for every call
 
 
 def parse_window(text: str) -> timedelta:
@@ -123,7 +124,7 @@ def _write_rows(
         if wanted_levels and (row["level"] or "") not in wanted_levels:
             continue
         if fmt == "jsonl":
-            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            out.write(_JSONL.encode(row) + "\n")
         elif writer is not None:
             row["attrs"] = json.dumps(row["attrs"], ensure_ascii=False, default=str, sort_keys=True)
             row["also_in"] = json.dumps(row["also_in"])
