@@ -179,8 +179,13 @@ def test_diskinspect_layout(tmp_path: Path) -> None:
     archive = make_zip(
         tmp_path / "inspect-output.zip",
         {
-            "results.txt": "15:52:59  Listing contents of /var/log:\n\ntotal 4\n-rw-r--r-- 1 0 0 12 Nov 21 15:53 waagent.log\n",
-            "diskinfo.txt": "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1       127G   15G  113G  12% /\n",
+            "results.txt": (
+                "15:52:59  Listing contents of /var/log:\n\ntotal 4\n"
+                "-rw-r--r-- 1 0 0 12 Nov 21 15:53 waagent.log\n"
+            ),
+            "diskinfo.txt": (
+                "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1       127G   15G  113G  12% /\n"
+            ),
             "var/log/waagent.log": AGENT_ISO,
             "var/lib/waagent/GoalState.1.xml": "<GoalState/>",
         },
