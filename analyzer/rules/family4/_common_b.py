@@ -292,6 +292,15 @@ def crp(ctx: RuleContext) -> Crp:
     return c
 
 
+NOT_402 = "the analysed run did not fail with code 402 (the extension's 140-minute check)"
+
+
+def crp_402(ctx: RuleContext) -> Crp | None:
+    """The CRP time check of the analysed run when it failed with 402 (clock skew or a late start)."""
+    c = crp(ctx)
+    return c if c.is_402 and points_to(ctx, "402") else None
+
+
 def _agent_side(ctx: RuleContext, c: Crp) -> None:
     enables = [
         r

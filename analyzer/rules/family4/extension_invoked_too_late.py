@@ -19,7 +19,7 @@ from datetime import timedelta
 from analyzer.model import EventKind
 from analyzer.rules import rule
 from analyzer.rules.base import EventRef, Judgement, RuleContext
-from analyzer.rules.family4._common_b import LIMIT_S, SYSTEM_PARSERS, Crp, crp, minutes, points_to
+from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, SYSTEM_PARSERS, Crp, crp_402, minutes
 
 K = EventKind
 _LATE = 30 * 60
@@ -50,9 +50,9 @@ def _holders(ctx: RuleContext, c: Crp, late: float) -> list[tuple[EventRef, str]
 @rule("extension-invoked-too-late")
 def judge(ctx: RuleContext) -> Judgement:
     j = Judgement()
-    c = crp(ctx)
-    if not c.is_402 or not points_to(ctx, "402"):
-        j.reason = "the analysed run did not fail with code 402 (the extension's 140-minute check)"
+    c = crp_402(ctx)
+    if c is None:
+        j.reason = NOT_402
         return j
     offset, late, span = c.offset_s, c.late_by_agent_s, c.span_s
     skewed = offset is not None and offset >= _SKEW and (span is None or span - offset <= LIMIT_S)

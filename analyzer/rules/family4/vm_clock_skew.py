@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from analyzer.rules import rule
 from analyzer.rules.base import Judgement, RuleContext
-from analyzer.rules.family4._common_b import LIMIT_S, crp, fact_line, minutes, points_to
+from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, crp_402, fact_line, minutes
 
 _SKEW = 30 * 60  # an offset that matters against a 140-minute budget
 _LATE = 30 * 60
@@ -29,9 +29,9 @@ _LATE = 30 * 60
 @rule("vm-clock-skew")
 def judge(ctx: RuleContext) -> Judgement:
     j = Judgement()
-    c = crp(ctx)
-    if not c.is_402 or not points_to(ctx, "402"):
-        j.reason = "the analysed run did not fail with code 402 (the extension's 140-minute check)"
+    c = crp_402(ctx)
+    if c is None:
+        j.reason = NOT_402
         return j
     offset, late, span = c.offset_s, c.late_by_agent_s, c.span_s
     if c.host_clock is not None and (offset is None or abs(offset) < _SKEW):
