@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,12 @@ class PatternSet:
             else:
                 plain.append((min(idx), lit, tuple(idx)))
         self._plain = sorted(plain)
+        # The same, as parallel lists, so that a run of plain literals is tested by one C-level
+        # ``filter`` (``firsts`` is non-decreasing: a prefix below a limit is found by bisection).
+        self._plain_firsts = [first for first, _lit, _idx in self._plain]
+        self._plain_lits = [lit for _first, lit, _idx in self._plain]
+        self._plain_idx = {lit: idx for _first, lit, idx in self._plain}
+        self._words = frozenset(self._by_word)
         self._cached = functools.lru_cache(maxsize=4096)(self._match)
 
     def candidates(self, message: str) -> list[Pattern]:
@@ -115,22 +122,25 @@ class PatternSet:
 
     def _match(self, text: str) -> tuple[int, tuple[tuple[str, Any], ...]] | None:
         hits: set[int] = set()
-        for word in set(_WORD.findall(text)):
-            for lit, idx in self._by_word.get(word, ()):
+        by_word = self._by_word
+        for word in self._words.intersection(_WORD.findall(text)):
+            for lit, idx in by_word[word]:
                 if lit in text:
                     hits.update(idx)
-        plain, n_plain, checked = self._plain, len(self._plain), 0
+        firsts, lits, n_plain, checked = self._plain_firsts, self._plain_lits, len(self._plain_lits), 0
         order = sorted(hits)
         pos = 0
         while True:
             limit = order[pos] if pos < len(order) else len(self.patterns)
             added = False
-            while checked < n_plain and plain[checked][0] < limit:
-                _first, lit, idx = plain[checked]
-                checked += 1
-                if lit in text and not hits.issuperset(idx):
-                    hits.update(idx)
-                    added = True
+            if checked < n_plain and firsts[checked] < limit:
+                end = bisect_left(firsts, limit, checked)
+                for lit in filter(text.__contains__, lits[checked:end]):
+                    idx = self._plain_idx[lit]
+                    if not hits.issuperset(idx):
+                        hits.update(idx)
+                        added = True
+                checked = end
             if added:
                 order = sorted(hits)
                 continue
