@@ -32,6 +32,18 @@ _MAX_TIME = datetime(2100, 1, 1)
 KEEP_REPEATS_PER_HOUR = 3
 _MASK = re.compile(r"0x[0-9a-fA-F]+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|\d+")
 HourKey = tuple[str, str]  # (clock, "YYYY-MM-DDTHH") of the wall time as written
+# Enum members and values looked up once (attribute access on an enum class is slow per event).
+_CLOCK_UTC, _CLOCK_LOCAL = Clock.UTC, Clock.LOCAL
+_BASIS_UTC, _BASIS_UNKNOWN = TimeBasis.UTC.value, TimeBasis.UNKNOWN.value
+_BASIS_LOCAL_ASSUMED, _BASIS_LOCAL_INFERRED = TimeBasis.LOCAL_ASSUMED.value, TimeBasis.LOCAL_INFERRED.value
+_ROUTINE = EventKind.ROUTINE
+
+
+def hour_of(wall: datetime) -> str:
+    """``wall.strftime("%Y-%m-%dT%H")``, sliced from the ISO text when that is the same."""
+    if type(wall) is datetime and wall.year >= 1000:
+        return wall.isoformat()[:13]
+    return wall.strftime("%Y-%m-%dT%H")
 
 
 def template_of(message: str) -> str:
@@ -46,16 +58,16 @@ def utc_of(ev: Event, tz: TimeZoneInfo) -> tuple[datetime | None, str]:
 def utc_of_wall(wall: datetime | None, clock: Clock, tz: TimeZoneInfo) -> tuple[datetime | None, str]:
     """:func:`utc_of` from an event's ``wall`` and ``clock`` alone."""
     if wall is None:
-        return None, TimeBasis.UNKNOWN.value
-    if clock == Clock.UTC:
-        when, basis = wall, TimeBasis.UTC.value
-    elif clock == Clock.LOCAL:
+        return None, _BASIS_UNKNOWN
+    if clock == _CLOCK_UTC:
+        when, basis = wall, _BASIS_UTC
+    elif clock == _CLOCK_LOCAL:
         when = tz.to_utc(wall)
-        basis = TimeBasis.LOCAL_ASSUMED.value if tz.assumed else TimeBasis.LOCAL_INFERRED.value
+        basis = _BASIS_LOCAL_ASSUMED if tz.assumed else _BASIS_LOCAL_INFERRED
     else:
-        when, basis = wall, TimeBasis.UNKNOWN.value
+        when, basis = wall, _BASIS_UNKNOWN
     if not (_MIN_TIME <= when < _MAX_TIME):
-        return None, TimeBasis.UNKNOWN.value
+        return None, _BASIS_UNKNOWN
     return when, basis
 
 
@@ -145,21 +157,23 @@ class TimelineBuilder:
         self.hour_lines: dict[str, dict[HourKey, list[int]]] = {}
 
     def add(self, ev: Event) -> None:
-        hour = ev.wall.strftime("%Y-%m-%dT%H") if ev.wall is not None else ""
+        hour = hour_of(ev.wall) if ev.wall is not None else ""
+        clock = ev.clock._value_  # .value, without the enum property's overhead
         if hour:
             hours = self.hour_lines.setdefault(ev.member, {})
-            span = hours.get((ev.clock.value, hour))
+            span = hours.get((clock, hour))
             if span is None:
-                hours[(ev.clock.value, hour)] = [ev.line, ev.line]
+                hours[(clock, hour)] = [ev.line, ev.line]
             else:
                 span[0] = min(span[0], ev.line)
                 span[1] = max(span[1], ev.line)
-        if ev.kind == EventKind.ROUTINE and ev.level not in ("WARNING", "ERROR"):
-            self.routine_raw[(ev.member, ev.kind.value, hour, ev.clock.value)] += 1
+        if ev.kind == _ROUTINE and ev.level not in ("WARNING", "ERROR"):
+            self.routine_raw[(ev.member, ev.kind._value_, hour, clock)] += 1
             return
-        key = (ev.member, ev.kind.value, template_of(ev.message), hour, ev.clock.value)
-        self._seen[key] += 1
-        if self._seen[key] > KEEP_REPEATS_PER_HOUR and hour:
+        key = (ev.member, ev.kind._value_, template_of(ev.message), hour, clock)
+        seen = self._seen[key] + 1
+        self._seen[key] = seen
+        if seen > KEEP_REPEATS_PER_HOUR and hour:
             self.collapsed_raw[key] += 1
             return
         self.kept.append(ev)

@@ -21,6 +21,7 @@ from analyzer.timezone import TimeZoneInfo
 _WINDOW = re.compile(r"^(\d+)\s*([smhd])$")
 _CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _JSONL = json.JSONEncoder(ensure_ascii=False, default=str)  # what json.dumps builds for every call
+_WRITE_BLOCK = 256
 
 
 def parse_window(text: str) -> timedelta:
@@ -63,7 +64,7 @@ def _rows(spill: EventSpill, tl: Timeline, redactor: Redactor) -> Iterator[dict[
             "parser": ev.parser,
             "component": ev.component,
             "level": ev.level,
-            "kind": ev.kind.value,
+            "kind": ev.kind._value_,
             "handler": ev.handler,
             "handler_version": ev.handler_version,
             "message": redactor(ev.message),
@@ -115,6 +116,25 @@ def _write_rows(
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore") if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
+    pending: list[str] = []  # JSON lines written in blocks: one write call per block
+    try:
+        _write_filtered(out, fmt, rows, centre, half, kinds, wanted_levels, writer, pending)
+    finally:
+        if pending:
+            out.write("".join(pending))
+
+
+def _write_filtered(
+    out: Any,
+    fmt: str,
+    rows: Iterator[dict[str, Any]],
+    centre: datetime | None,
+    half: timedelta,
+    kinds: tuple[str, ...],
+    wanted_levels: set[str],
+    writer: Any,
+    pending: list[str],
+) -> None:
     for row in rows:
         when = row.pop("_when")
         if centre is not None and (when is None or abs(when - centre) > half):
@@ -124,7 +144,10 @@ def _write_rows(
         if wanted_levels and (row["level"] or "") not in wanted_levels:
             continue
         if fmt == "jsonl":
-            out.write(_JSONL.encode(row) + "\n")
+            pending.append(_JSONL.encode(row) + "\n")
+            if len(pending) >= _WRITE_BLOCK:
+                out.write("".join(pending))
+                pending.clear()
         elif writer is not None:
             row["attrs"] = json.dumps(row["attrs"], ensure_ascii=False, default=str, sort_keys=True)
             row["also_in"] = json.dumps(row["also_in"])
