@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 SCHEMA = json.loads((ROOT / "reports" / "schema" / "report-1.json").read_text())
 CASES = discover(FIXTURES)
+FIXED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_rules_load_without_errors() -> None:
@@ -38,12 +40,17 @@ def test_case_passes(folder: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("folder", CASES, ids=[c.name for c in CASES])
 def test_case_report_contract(folder: Path, tmp_path: Path) -> None:
+    """Schema, the four buckets, and determinism: a second analysis gives the same JSON."""
     case = load_case(folder)
     if case.bundles is not None:
         pytest.skip("multi-bundle case")
-    with analyse(pack(case, tmp_path), Limits()) as analysis:
-        result = build_result(analysis)
-    jsonschema.validate(json.loads(render_json(result, Redactor(b"k"))), SCHEMA)
+    rendered = []
+    for attempt in range(2):
+        with analyse(pack(case, tmp_path / str(attempt)), Limits()) as analysis:
+            result = build_result(analysis, generated_at=FIXED)
+            rendered.append(render_json(result, Redactor(analysis.bundle.redaction_key)))
+    assert rendered[0] == rendered[1]
+    jsonschema.validate(json.loads(rendered[0]), SCHEMA)
     buckets = [x["cause"] for key in ("findings", "ruled_out", "not_evaluable", "not_applicable") for x in result[key]]
     assert sorted(buckets) == sorted(load_catalogue().ids())
 
