@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import tarfile
@@ -82,15 +83,16 @@ def _content_root(case: Case) -> Path:
 
 
 def _tar(files: list[tuple[str, Path]], prefix: str = "") -> bytes:
+    """A .tar.gz whose bytes depend only on the files (gzip mtime 0), so packed cases hash the same."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, path in files:
             data = path.read_bytes()
             info = tarfile.TarInfo(prefix + name)
             info.size = len(data)
             info.mtime = 1_700_000_000
             tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return gzip.compress(buf.getvalue(), mtime=0)
 
 
 def _zip(files: list[tuple[str, Path]], extra: dict[str, bytes] | None = None) -> bytes:

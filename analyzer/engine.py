@@ -15,7 +15,7 @@ from datetime import datetime
 from analyzer import rules
 from analyzer.knowledge import Cause, Weights, load_catalogue, load_codes, load_versions, load_weights
 from analyzer.model import Fact
-from analyzer.rules.base import Evidence, Judgement, RuleContext
+from analyzer.rules.base import Evidence, Judgement, Message, RuleContext, say
 from analyzer.runs import Run
 from analyzer.timeline import Timeline
 
@@ -38,15 +38,15 @@ class Finding:
     confidence: float
     judgement: Judgement
     explains_phase: bool
-    why_not_runner_up: str | None = None
+    why_not_runner_up: Message | None = None
 
 
 @dataclass
 class Diagnosis:
     findings: list[Finding] = field(default_factory=list)
     ruled_out: list[tuple[Cause, Judgement]] = field(default_factory=list)
-    not_evaluable: list[tuple[Cause, list[str]]] = field(default_factory=list)
-    not_applicable: list[tuple[Cause, str]] = field(default_factory=list)
+    not_evaluable: list[tuple[Cause, list[Message]]] = field(default_factory=list)
+    not_applicable: list[tuple[Cause, Message]] = field(default_factory=list)
     phase: str = "no-enable"
     knowledge_version: str = ""
     rule_errors: list[str] = field(default_factory=list)
@@ -95,7 +95,9 @@ def diagnose(
     diagnosis = Diagnosis(phase=phase, knowledge_version=catalogue.knowledge_version)
     for cause in catalogue.causes:
         if cause.os != TARGET_OS:
-            diagnosis.not_applicable.append((cause, f"{cause.os.capitalize()} only"))
+            diagnosis.not_applicable.append(
+                (cause, say(f"{cause.os.capitalize()} only", f"仅适用于 {cause.os.capitalize()}"))
+            )
             continue
         missing = cause.missing(kinds)
         if missing:
@@ -103,14 +105,18 @@ def diagnose(
             continue
         judge = rules.get(cause.id)
         if judge is None:
-            diagnosis.not_evaluable.append((cause, ["no rule for this cause in this version"]))
+            diagnosis.not_evaluable.append(
+                (cause, [say("no rule for this cause in this version", "此版本尚无该原因的规则")])
+            )
             continue
         ctx = RuleContext(cause, timeline, runs, run, window, facts, kinds, codes, versions, job_error, backup_time)
         try:
             judgement = judge(ctx)
         except Exception as exc:  # a rule bug degrades one cause, never the report  # noqa: BLE001
             diagnosis.rule_errors.append(f"rule {cause.id}: {type(exc).__name__}: {exc}")
-            diagnosis.not_evaluable.append((cause, [f"rule error ({type(exc).__name__})"]))
+            diagnosis.not_evaluable.append(
+                (cause, [say(f"rule error ({type(exc).__name__})", f"规则出错（{type(exc).__name__}）")])
+            )
             continue
         if judgement.not_evaluable:
             diagnosis.not_evaluable.append((cause, judgement.not_evaluable))
@@ -133,7 +139,9 @@ def diagnose(
         verdict = weights.verdict(confidence)
         if verdict is None:
             if not judgement.reason:
-                judgement.reason = f"evidence too weak (confidence {confidence:.2f})"
+                judgement.reason = say(
+                    f"evidence too weak (confidence {confidence:.2f})", f"证据不足（置信度 {confidence:.2f}）"
+                )
             diagnosis.ruled_out.append((cause, judgement))
             continue
         diagnosis.findings.append(Finding(cause, verdict, confidence, judgement, explains))
@@ -150,16 +158,28 @@ def _explain_runner_up(diagnosis: Diagnosis) -> None:
         return
     top, runner = diagnosis.findings[0], diagnosis.findings[1]
     if not runner.explains_phase:
-        reason = f"it cannot explain the last phase the run reached ({diagnosis.phase})"
+        reason = say(
+            f"it cannot explain the last phase the run reached ({diagnosis.phase})",
+            f"它无法解释本次运行到达的最后阶段（{diagnosis.phase}）",
+        )
     elif not any(e.in_window for e in runner.judgement.support if e.kind == "line"):
-        reason = "none of its evidence falls inside the analysed run's window"
+        reason = say(
+            "none of its evidence falls inside the analysed run's window", "它的证据都不在所分析运行的时间窗口内"
+        )
     else:
         own = {(e.member, e.line, e.text) for e in runner.judgement.support}
         separating = next((e for e in top.judgement.support if (e.member, e.line, e.text) not in own), None)
         if separating is not None and separating.kind == "line":
             where = f"{separating.source}:{separating.line}" if separating.line else (separating.source or "")
             first_line = separating.text.split("\n", 1)[0][:160]
-            reason = f"weaker evidence; {top.cause.id} is shown by {where} \u201c{first_line}\u201d"
+            reason = say(
+                f"weaker evidence; {top.cause.id} is shown by {where} \u201c{first_line}\u201d",
+                f"证据较弱；{top.cause.id} 由 {where} 证实：\u201c{first_line}\u201d",
+            )
         else:
-            reason = f"weaker evidence ({runner.confidence:.2f} against {top.confidence:.2f})"
-    top.why_not_runner_up = f"{runner.cause.id} ({runner.verdict}, {runner.confidence:.2f}): {reason}"
+            reason = say(
+                f"weaker evidence ({runner.confidence:.2f} against {top.confidence:.2f})",
+                f"证据较弱（{runner.confidence:.2f}，对比 {top.confidence:.2f}）",
+            )
+    head = f"{runner.cause.id} ({runner.verdict}, {runner.confidence:.2f}): "
+    top.why_not_runner_up = say(head + reason.en, head + reason.zh_cn)

@@ -9,7 +9,7 @@ from analyzer.engine import Finding
 from analyzer.knowledge import compare_versions, load_catalogue, load_collect
 from analyzer.model import Fact
 from analyzer.pipeline import Analysis
-from analyzer.rules.base import Evidence
+from analyzer.rules.base import Evidence, localize
 from analyzer.timeline import format_time
 
 # Where each source kind lives on the VM (for "missing" and the collect-next hints).
@@ -155,7 +155,7 @@ def render_evidence(analysis: Analysis, evidence: Evidence, reader: ContextReade
 
 def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: ContextReader) -> dict[str, Any]:
     cause = f.cause
-    summary = f.judgement.summary or cause.summary.get(lang)
+    summary = localize(f.judgement.summary, lang) or cause.summary.get(lang)
     steps = cause.remedy_for("linux", cloud)
     return {
         "cause": cause.id,
@@ -164,7 +164,7 @@ def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: Cont
         "verdict": f.verdict,
         "confidence": f.confidence,
         "summary": summary,
-        "why_not_runner_up": f.why_not_runner_up,
+        "why_not_runner_up": localize(f.why_not_runner_up, lang) or None,
         "remedy": [step.text.get(lang) + (f"\n$ {step.command}" if step.command else "") for step in steps],
         "evidence": [render_evidence(analysis, e, reader) for e in f.judgement.support],
         "counter_evidence": [render_evidence(analysis, e, reader) for e in f.judgement.counter],
@@ -245,7 +245,7 @@ def collect_next(analysis: Analysis, lang: str) -> list[dict[str, str]]:
     # dmesg"); those source kinds are worth collecting too.
     for _cause, lacking in analysis.diagnosis.not_evaluable:
         for kind in KIND_PATHS:
-            if kind not in present and any(kind in text for text in lacking):
+            if kind not in present and any(kind in localize(text, "en") for text in lacking):
                 missing.add(kind)
     if not missing:
         return []

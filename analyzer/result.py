@@ -16,10 +16,12 @@ from analyzer.report_parts import (
     result_status,
     vm_section,
 )
+from analyzer.rules.base import localize, say
 from analyzer.runs import Run
 from analyzer.timeline import format_time
 
 SCHEMA = "snapdiag.report/1"
+_NO_EVIDENCE = say("no evidence for it in the analysed window", "所分析的时间窗口内没有支持它的证据")
 
 
 def _sources(analysis: Analysis) -> list[dict[str, Any]]:
@@ -102,13 +104,15 @@ def build_result(analysis: Analysis, generated_at: datetime | None = None, lang:
         "ruled_out": [
             {
                 "cause": c.id,
-                "reason": j.reason or "no evidence for it in the analysed window",
+                "reason": localize(j.reason, lang) or _NO_EVIDENCE.get(lang),
                 "evidence": [render_evidence(analysis, e) for e in j.counter],
             }
             for c, j in diagnosis.ruled_out
         ],
-        "not_evaluable": [{"cause": c.id, "missing": list(missing)} for c, missing in diagnosis.not_evaluable],
-        "not_applicable": [{"cause": c.id, "reason": reason} for c, reason in diagnosis.not_applicable],
+        "not_evaluable": [
+            {"cause": c.id, "missing": [localize(m, lang) for m in missing]} for c, missing in diagnosis.not_evaluable
+        ],
+        "not_applicable": [{"cause": c.id, "reason": localize(reason, lang)} for c, reason in diagnosis.not_applicable],
         "collect_next": collect_next(analysis, lang),
         "timeline": {
             "events": len(tl.events),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from analyzer.knowledge import Cause, CodeTable, Versions
+from analyzer.knowledge import Cause, CodeTable, Text, Versions
 from analyzer.model import Event, EventKind, Fact
 from analyzer.runs import Run
 from analyzer.timeline import Timeline
@@ -34,16 +34,31 @@ class Evidence:
     in_window: bool = False
 
 
+# A sentence for the report: plain English, or both languages through say(en=..., zh=...).
+Message = str | Text
+
+
+def say(en: str, zh: str) -> Text:
+    """One sentence in English and Simplified Chinese (reports pick the one asked for)."""
+    return Text(en=en, zh_cn=zh)
+
+
+def localize(message: Message | None, lang: str) -> str:
+    if message is None:
+        return ""
+    return message.get(lang) if isinstance(message, Text) else message
+
+
 @dataclass
 class Judgement:
     """A rule's answer.  With no support the engine rules the cause out (with ``reason``)."""
 
     support: list[Evidence] = field(default_factory=list)
     counter: list[Evidence] = field(default_factory=list)
-    summary: str = ""  # specific explanation when the cause is found (plain words, English)
-    reason: str = ""  # why it is ruled out (or why at most possible)
+    summary: Message = ""  # specific explanation when the cause is found, for a customer
+    reason: Message = ""  # why it is ruled out (or why at most possible)
     cap: str | None = None  # "possible": the conditions of causes.md allow no more
-    not_evaluable: list[str] | None = None  # the rule itself finds what is missing (e.g. "needs batch")
+    not_evaluable: list[Message] | None = None  # what the rule itself finds missing (e.g. "needs batch")
 
 
 @dataclass(frozen=True)
