@@ -155,11 +155,22 @@ def _remedies(result: dict[str, Any], lang: str) -> dict[str, list[dict[str, Any
     return out
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _explanations(result: dict[str, Any], lang: str) -> dict[str, str]:
-    """The catalogue's summary of each finding in ``lang`` (the rule's own summary is English only)."""
+    """The catalogue's summary in ``lang`` for findings whose rule wrote its summary in English only.
+
+    The template then shows it with the English detail beneath; a rule summary already in the
+    asked language needs no such help.
+    """
+    if lang == "en":
+        return {}
     catalogue = load_catalogue()
     return {
-        f["cause"]: catalogue.cause(f["cause"]).summary.get(lang) for f in result["findings"] if f["cause"] in catalogue
+        f["cause"]: catalogue.cause(f["cause"]).summary.get(lang)
+        for f in result["findings"]
+        if f["cause"] in catalogue and not _CJK.search(f.get("summary") or "")
     }
 
 
