@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, Message, RuleContext, say
 from analyzer.rules.family1._common import (
     HGAP_PORT,
     events_of_codes,
@@ -70,9 +70,10 @@ def judge(ctx: RuleContext) -> Judgement:
     guest = [c for c in calls if c.path == "guest" and c.net and not c.proxy]
     proxied = [c for c in calls if c.path == "guest" and c.proxy]
     if ctx.run is not None and ctx.run.outcome == "succeeded":
-        j.reason = (
-            f"{ctx.run.label} succeeded (code {ctx.run.final_code}): whatever storage access failed, "
-            "the backup did not need it"
+        j.reason = say(
+            en=f"{ctx.run.label} succeeded (code {ctx.run.final_code}): whatever storage access failed, "
+            "the backup did not need it",
+            zh=f"{ctx.run.label} 已成功（代码 {ctx.run.final_code}）：无论哪些存储访问失败，该备份都不依赖它们",
         )
         return j
     for call in guest[:3]:
@@ -104,33 +105,62 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     if not guest and not status_only_storage:
         j.cap = "possible"
-        j.reason = "storage was unreachable, but this run did not need it: no guest-path snapshot call failed"
+        j.reason = say(
+            en="storage was unreachable, but this run did not need it: no guest-path snapshot call failed",
+            zh="存储无法访问，但本次运行并不需要它：没有任何来宾路径（guest path）的快照调用失败",
+        )
         for ref in ctx.events(
             EventKind.WIRESERVER, in_window=True, where=lambda e: e.attrs.get("channel") == "HostGAPlugin"
         ):
             j.counter.append(ctx.line(ref, "the agent switched to the HostGAPlugin channel, which worked"))
             break
     j.summary = (
-        "The backup extension took the snapshot from inside the VM (guest path) and its HTTPS calls to the disks' "
-        "Azure Storage endpoints got no answer, so every disk snapshot failed (code 76): outbound traffic to "
-        "Azure Storage is blocked (NSG, guest firewall, a route to an appliance, or a firewall without the "
-        "Storage tag)."
+        say(
+            en="The backup extension took the snapshot from inside the VM (guest path) and its HTTPS calls to the "
+            "disks' Azure Storage endpoints got no answer, so every disk snapshot failed (code 76): outbound traffic "
+            "to Azure Storage is blocked (NSG, guest firewall, a route to an appliance, or a firewall without the "
+            "Storage tag).",
+            zh="备份扩展从 VM 内部（来宾路径，guest path）创建快照，"
+            "但它对各磁盘 Azure 存储终结点的 HTTPS 调用没有得到任何响应，因此所有磁盘快照均失败（代码 76）："
+            "到 Azure 存储的出站流量被阻止（NSG、来宾防火墙、指向网络设备的路由，"
+            "或未放行 Storage 服务标记的防火墙）。",
+        )
         if guest
-        else "The HostGAPlugin channel was down, so the agent had to send the backup status straight to Azure Storage, "
-        "and those uploads got no answer: outbound traffic to Azure Storage is blocked."
+        else say(
+            en="The HostGAPlugin channel was down, so the agent had to send the backup status straight to Azure "
+            "Storage, and those uploads got no answer: outbound traffic to Azure Storage is blocked.",
+            zh="HostGAPlugin 通道不可用，来宾代理只能将备份状态直接上传到 Azure 存储，而这些上传没有得到任何响应："
+            "到 Azure 存储的出站流量被阻止。",
+        )
         if status_only_storage
-        else "The VM could not reach Azure Storage during the run; this only matters when the backup needs storage."
+        else say(
+            en="The VM could not reach Azure Storage during the run; this only matters when the backup needs storage.",
+            zh="运行期间 VM 无法访问 Azure 存储；只有当备份需要访问存储时，这一点才有影响。",
+        )
     )
     return j
 
 
-def _why_not(calls: list, proxied: list, refs: list[EventRef]) -> str:
+def _why_not(calls: list, proxied: list, refs: list[EventRef]) -> Message:
     if proxied:
-        return f"guest-path calls failed at the HTTP proxy ({proxied[0].proxy}), not at a network block"
+        return say(
+            en=f"guest-path calls failed at the HTTP proxy ({proxied[0].proxy}), not at a network block",
+            zh=f"来宾路径调用失败于 HTTP 代理（{proxied[0].proxy}），而不是被网络阻止",
+        )
     soft = [c for c in calls if not c.net and not c.proxy]
     code76 = events_of_codes(refs, "76")
     if code76 and soft:
-        return f"code 76 follows a software error, not a network failure: {short(soft[0].ref.event)}"
+        return say(
+            en=f"code 76 follows a software error, not a network failure: {short(soft[0].ref.event)}",
+            zh=f"代码 76 出现在一个软件错误之后，而非网络故障：{short(soft[0].ref.event)}",
+        )
     if code76:
-        return "code 76 without any failed guest-path storage call (the host path or the host service failed)"
-    return "no call to Azure Storage failed in the run window (guest path, or status upload with the host channel down)"
+        return say(
+            en="code 76 without any failed guest-path storage call (the host path or the host service failed)",
+            zh="出现代码 76，但没有任何来宾路径的存储调用失败（失败的是主机路径或主机服务）",
+        )
+    return say(
+        en="no call to Azure Storage failed in the run window "
+        "(guest path, or status upload with the host channel down)",
+        zh="运行时间窗口内没有任何对 Azure 存储的调用失败（无论是来宾路径，还是主机通道不可用时的状态上传）",
+    )

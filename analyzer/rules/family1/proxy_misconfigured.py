@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Evidence, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Evidence, Judgement, RuleContext, say
 from analyzer.rules.family1._common import (
     WIRESERVER,
     extension_failures,
@@ -77,20 +77,31 @@ def judge(ctx: RuleContext) -> Judgement:
     ext = [c for c in extension_failures(extension_refs(ctx)) if c.proxy]
     agent = _agent_proxy_failures(ctx, proxy_hosts, bool(settings))
     if not settings and not proxy_hosts and not ext and not agent:
-        where = "in waagent.conf" if ctx.has_kind("waagent_conf") else "(waagent.conf is not in the bundle)"
-        j.reason = (
-            f"no proxy is configured (no HttpProxy.Host/Port {where}, no 'HTTP proxy:' line) "
-            "and no call failed at a proxy"
+        conf = ctx.has_kind("waagent_conf")
+        where = "in waagent.conf" if conf else "(waagent.conf is not in the bundle)"
+        where_zh = (
+            "waagent.conf 中没有 HttpProxy.Host/Port"
+            if conf
+            else "没有 HttpProxy.Host/Port（日志包中没有 waagent.conf）"
+        )
+        j.reason = say(
+            en=f"no proxy is configured (no HttpProxy.Host/Port {where}, no 'HTTP proxy:' line) "
+            "and no call failed at a proxy",
+            zh=f"未配置代理（{where_zh}，也没有 'HTTP proxy:' 行），且没有任何调用失败于代理",
         )
         return j
     if not ext and not agent:
-        j.reason = (
-            "a proxy is configured, but no call through it failed in the run window (168.63.129.16 is never proxied)"
+        j.reason = say(
+            en="a proxy is configured, but no call through it failed in the run window "
+            "(168.63.129.16 is never proxied)",
+            zh="已配置代理，但运行时间窗口内没有经由它的调用失败（168.63.129.16 从不经过代理）",
         )
         return j
     if ctx.run is not None and ctx.run.outcome == "succeeded":
-        j.reason = (
-            f"{ctx.run.label} succeeded (code {ctx.run.final_code}): the proxy errors around it did the backup no harm"
+        j.reason = say(
+            en=f"{ctx.run.label} succeeded (code {ctx.run.final_code}): "
+            "the proxy errors around it did the backup no harm",
+            zh=f"{ctx.run.label} 已成功（代码 {ctx.run.final_code}）：其前后出现的代理错误并未影响备份",
         )
         return j
     j.support.extend(settings[:2])
@@ -107,7 +118,10 @@ def judge(ctx: RuleContext) -> Judgement:
     )
     if not needed:
         j.cap = "possible"
-        j.reason = "only the agent's own storage traffic failed at the proxy; it falls back to the HostGAPlugin"
+        j.reason = say(
+            en="only the agent's own storage traffic failed at the proxy; it falls back to the HostGAPlugin",
+            zh="只有来宾代理自身的存储流量在代理处失败；它会回退到 HostGAPlugin",
+        )
         for ref in ctx.events(
             EventKind.WIRESERVER, in_window=True, where=lambda e: e.attrs.get("channel") == "HostGAPlugin"
         ):
@@ -115,9 +129,11 @@ def judge(ctx: RuleContext) -> Judgement:
                 ctx.line(ref, "the agent switched to the HostGAPlugin channel, which does not use the proxy")
             )
             break
-    j.summary = (
-        "An HTTP proxy is configured for the agent (HttpProxy.Host / HttpProxy.Port) and it refused or could not carry "
-        "the calls to Azure Storage"
-        + (", including the backup extension's snapshot calls, so the snapshot failed." if ext else ".")
+    j.summary = say(
+        en="An HTTP proxy is configured for the agent (HttpProxy.Host / HttpProxy.Port) and it refused or could not "
+        "carry the calls to Azure Storage"
+        + (", including the backup extension's snapshot calls, so the snapshot failed." if ext else "."),
+        zh="来宾代理配置了 HTTP 代理（HttpProxy.Host / HttpProxy.Port），而该代理拒绝或无法转发对 Azure 存储的调用"
+        + ("，其中包括备份扩展的快照调用，因此快照失败。" if ext else "。"),
     )
     return j

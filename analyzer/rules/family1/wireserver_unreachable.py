@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from analyzer.model import Event, EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Evidence, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Evidence, Judgement, Message, RuleContext, say
 from analyzer.rules.family1._common import (
     HGAP_PORT,
     WIRESERVER,
@@ -104,23 +104,36 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     if ctx.run is not None and ctx.run.outcome == "succeeded":
         j.support, j.counter = [], []
-        j.reason = f"{ctx.run.label} succeeded (code {ctx.run.final_code}): " + (
-            "the guest path made up for the failed host path" if decisive else "the host answered when it mattered"
+        j.reason = say(
+            en=f"{ctx.run.label} succeeded (code {ctx.run.final_code}): "
+            + ("the guest path made up for the failed host path" if decisive else "the host answered when it mattered"),
+            zh=f"{ctx.run.label} 已成功（代码 {ctx.run.final_code}）："
+            + ("来宾路径弥补了失败的主机路径" if decisive else "在关键时刻主机作出了响应"),
         )
         return j
     if not decisive:
         j.counter.extend(_reached_host(ctx, refs))
         if not wire:
             j.cap = "possible"
-            j.reason = "only HostGAPlugin hiccups or 503s; the wire server and the extension's host path did not fail"
-    j.summary = (
-        "The VM could not reach the Azure host endpoint 168.63.129.16: "
+            j.reason = say(
+                en="only HostGAPlugin hiccups or 503s; the wire server and the extension's host path did not fail",
+                zh="只有 HostGAPlugin 的短暂故障或 503；wire server 和扩展的主机路径均未失败",
+            )
+    j.summary = say(
+        en="The VM could not reach the Azure host endpoint 168.63.129.16: "
         + (
             "the backup extension's snapshot request to the host got no answer, so the snapshot failed (code 76)."
             if decisive
             else "the agent's calls to the wire server / HostGAPlugin got no answer around the backup."
         )
-        + " Something in the guest (iptables/nftables rules, routes, a secondary NIC, a security agent) blocks it."
+        + " Something in the guest (iptables/nftables rules, routes, a secondary NIC, a security agent) blocks it.",
+        zh="VM 无法访问 Azure 主机终结点 168.63.129.16："
+        + (
+            "备份扩展发往主机的快照请求没有得到任何响应，因此快照失败（代码 76）。"
+            if decisive
+            else "备份前后，来宾代理对 wire server / HostGAPlugin 的调用没有得到任何响应。"
+        )
+        + "来宾系统中的某些配置（iptables/nftables 规则、路由、辅助网卡、安全代理软件）阻止了该访问。",
     )
     return j
 
@@ -138,10 +151,22 @@ def _reached_host(ctx: RuleContext, refs: list[EventRef]) -> list[Evidence]:
     return out
 
 
-def _why_not(answered_badly: list[EventRef], software: list[EventRef], statuses: list[EventRef]) -> str:
+def _why_not(answered_badly: list[EventRef], software: list[EventRef], statuses: list[EventRef]) -> Message:
     if answered_badly:
-        return "the host answered the backup's calls (an HTTP error from the host service, not an unreachable endpoint)"
+        return say(
+            en="the host answered the backup's calls (an HTTP error from the host service, not an unreachable "
+            "endpoint)",
+            zh="主机响应了备份的调用（是主机服务返回的 HTTP 错误，而不是终结点无法访问）",
+        )
     if software:
-        return "the host-path failure was a software error in the extension, not a missing answer from 168.63.129.16"
+        return say(
+            en="the host-path failure was a software error in the extension, not a missing answer from 168.63.129.16",
+            zh="主机路径的失败是扩展中的软件错误，而不是 168.63.129.16 没有响应",
+        )
     reached = " (the extension's pre-snapshot call was answered)" if statuses else ""
-    return f"no call to 168.63.129.16 (wire server, HostGAPlugin, host snapshot path) failed in the run window{reached}"
+    reached_zh = "（扩展的 pre-snapshot 调用已得到响应）" if statuses else ""
+    return say(
+        en="no call to 168.63.129.16 (wire server, HostGAPlugin, host snapshot path) failed in the run window"
+        f"{reached}",
+        zh=f"运行时间窗口内没有任何对 168.63.129.16 的调用（wire server、HostGAPlugin、主机快照路径）失败{reached_zh}",
+    )

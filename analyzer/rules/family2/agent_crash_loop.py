@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from analyzer.model import Event, EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family2._common import agent_refs, cluster, first_line, is_vmsnapshot, later_good_run, timed
 
 K = EventKind
@@ -59,16 +59,18 @@ def _pick(group: list[EventRef]) -> EventRef:
 def judge(ctx: RuleContext) -> Judgement:
     j = Judgement()
     if ctx.window is None:
-        j.reason = "no window to judge"
+        j.reason = say(en="no window to judge", zh="没有可供判断的时间窗口")
         return j
     lo, hi = ctx.window
     crashes = [r for r in timed(ctx.events(K.AGENT_CRASH)) if _is_crash(r.event)]
     near = [r for r in crashes if lo - _BEFORE <= r.time <= hi]
     if not near:
-        j.reason = "no agent crash or restart near the backup"
+        en, zh = "no agent crash or restart near the backup", "备份前后没有来宾代理崩溃或重启"
         if crashes:
             closest = min(crashes, key=lambda r: ctx.minutes_outside(r.time))
-            j.reason += f" (the closest, at {closest.time:%Y-%m-%d %H:%M}Z, lies well outside the backup window)"
+            en += f" (the closest, at {closest.time:%Y-%m-%d %H:%M}Z, lies well outside the backup window)"
+            zh += f"（最近的一次在 {closest.time:%Y-%m-%d %H:%M}Z，远在备份时间窗口之外）"
+        j.reason = say(en=en, zh=zh)
         return j
     daemon_starts = [
         r.time for r in timed(ctx.events((K.AGENT_START, K.AGENT_VERSION))) if r.event.attrs.get("role") == "daemon"
@@ -94,7 +96,10 @@ def judge(ctx: RuleContext) -> Judgement:
     loop = real >= 2 or exits >= 2 or any(ctx.in_window(m.time) for m in markers) or (real and len(starts) >= 3)
     if not loop:
         j.cap = "possible"
-        j.reason = "a single crash or restart near the backup, not a loop"
+        j.reason = say(
+            en="a single crash or restart near the backup, not a loop",
+            zh="备份前后只有一次崩溃或重启，并非循环",
+        )
     last = near[-1].time
     ran = agent_refs(ctx, lambda ev: is_vmsnapshot(ev) and ev.kind in (K.EXT_ENABLE, K.EXT_COMMAND_RESULT))
     ran = [r for r in ran if r.time > last and ctx.in_window(r.time)]
@@ -106,10 +111,16 @@ def judge(ctx: RuleContext) -> Judgement:
     why = next((first_line(r.event) for r in near if "failed with exception:" in first_line(r.event)), "")
     why = why.split("failed with exception:", 1)[-1].strip()
     times = f"between {near[0].time:%H:%M} and {last:%H:%M}Z" if near[0].time != last else f"at {last:%H:%M}Z"
-    j.summary = (
-        f"The guest agent crashed and was restarted {max(real_total, exits)} time(s) {times}"
+    times_zh = f"在 {near[0].time:%H:%M} 至 {last:%H:%M}Z 之间" if near[0].time != last else f"在 {last:%H:%M}Z "
+    count = max(real_total, exits)
+    j.summary = say(
+        en=f"The guest agent crashed and was restarted {count} time(s) {times}"
         + (f" ({why})" if why else "")
         + ", so it could not process the backup's goal state and run the snapshot extension. "
-        "Fix the trigger shown in the traceback and update the agent."
+        "Fix the trigger shown in the traceback and update the agent.",
+        zh=f"来宾代理{times_zh}崩溃并重启了 {count} 次"
+        + (f"（{why}）" if why else "")
+        + "，因此无法处理备份的目标状态（goal state）并运行快照扩展。"
+        "请修复回溯信息（traceback）中显示的触发原因，并更新来宾代理。",
     )
     return j

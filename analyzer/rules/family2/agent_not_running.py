@@ -20,7 +20,7 @@ from datetime import timedelta
 from analyzer.knowledge import compare_versions
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family2._common import (
     EXT_COMMAND_KINDS,
     MAIN_LOOP_KINDS,
@@ -51,12 +51,15 @@ def judge(ctx: RuleContext) -> Judgement:
     when = anchor(ctx)
     agent = agent_refs(ctx)
     if when is None or not agent:
-        j.not_evaluable = ["waagent.log records with times"]
+        j.not_evaluable = [say(en="waagent.log records with times", zh="带时间戳的 waagent.log 记录")]
         return j
     ran = [r for r in agent if is_vmsnapshot(r.event) and r.event.kind in _RAN and ctx.in_window(r.time)]
     in_time = [r for r in ran if r.time <= when + _AFTER]
     if in_time:
-        j.reason = f"the agent ran the backup extension at {_fmt(in_time[0].time)}"
+        j.reason = say(
+            en=f"the agent ran the backup extension at {_fmt(in_time[0].time)}",
+            zh=f"来宾代理在 {_fmt(in_time[0].time)} 运行了备份扩展",
+        )
         return j
     gs = goal_state_agent(ctx, when)
     local_hb = ctx.versions.agent.local_heartbeat_from
@@ -65,15 +68,26 @@ def judge(ctx: RuleContext) -> Judgement:
     before = [r for r in watch if r.time <= when]
     after = [r for r in watch if r.time > when]
     if not before:
-        j.not_evaluable = ["waagent.log covering the time before the backup (older rotated files)"]
+        j.not_evaluable = [
+            say(
+                en="waagent.log covering the time before the backup (older rotated files)",
+                zh="覆盖备份之前时段的 waagent.log（较早的轮转文件）",
+            )
+        ]
         return j
     last, nxt = before[-1], (after[0] if after else None)
     disabled = [r for r in agent if r.event.attrs.get("disabled") == "agent" and r.time <= when]
     if disabled and not any(r.event.kind in _STARTS and disabled[-1].time < r.time <= when for r in agent):
-        j.reason = "the agent was disabled on purpose before the backup (see extensions-disabled)"
+        j.reason = say(
+            en="the agent was disabled on purpose before the backup (see extensions-disabled)",
+            zh="来宾代理在备份前被有意禁用（参见 extensions-disabled）",
+        )
         return j
     if nxt is not None and last.event.kind in EXT_COMMAND_KINDS and nxt.event.kind == K.EXT_COMMAND_RESULT:
-        j.reason = f"the agent was busy running {last.event.handler or 'an extension'} (see extension-queue-blocked)"
+        j.reason = say(
+            en=f"the agent was busy running {last.event.handler or 'an extension'} (see extension-queue-blocked)",
+            zh=f"来宾代理当时正忙于运行 {last.event.handler or '某个扩展'}（参见 extension-queue-blocked）",
+        )
         return j
     end = nxt.time if nxt is not None else None
     others = timed(ctx.events(where=lambda ev: not is_agent_record(ev)))
@@ -84,22 +98,36 @@ def judge(ctx: RuleContext) -> Judgement:
         for r in timed(ctx.events(K.AGENT_STOP))
         if last.time - _MARGIN <= r.time <= when and not any(r.time < s.time <= when for s in starts)
     ]
-    around = f"the agent was writing records around the backup time (last at {_fmt(last.time)}" + (
-        f", next at {_fmt(end)})" if end else ")"
+    around = say(
+        en=f"the agent was writing records around the backup time (last at {_fmt(last.time)}"
+        + (f", next at {_fmt(end)})" if end else ")"),
+        zh=f"备份时间前后来宾代理一直在写入记录（之前最后一条在 {_fmt(last.time)}"
+        + (f"，之后下一条在 {_fmt(end)}）" if end else "）"),
     )
     needed = _HEARTBEAT_GAP if heartbeats else _QUIET_GAP
     if end is not None and (end < when + _AFTER or end - last.time < needed):
         j.reason = around
         return j
     if end is None and alive and alive[-1].time < when + _AFTER:
-        j.reason = "the logs end too soon after the backup time to tell whether the agent would have acted"
+        j.reason = say(
+            en="the logs end too soon after the backup time to tell whether the agent would have acted",
+            zh="日志在备份时间之后过早结束，无法判断来宾代理是否会作出处理",
+        )
         return j
     if others and not any(ctx.in_window(o.time) for o in alive):
         # silence everywhere around the backup is a VM that was off (vm-shutdown-during-backup), not this cause
-        j.reason = "the other logs are silent around the backup time too (the VM was off, or the bundle ends)"
+        j.reason = say(
+            en="the other logs are silent around the backup time too (the VM was off, or the bundle ends)",
+            zh="备份时间前后其他日志也没有记录（VM 当时已关机，或日志包在此结束）",
+        )
         return j
     if not alive and not stops:
-        j.not_evaluable = ["syslog or journal (to tell a stopped agent from a stopped VM)"]
+        j.not_evaluable = [
+            say(
+                en="syslog or journal (to tell a stopped agent from a stopped VM)",
+                zh="syslog 或 journal（用于区分是来宾代理停止还是 VM 停止）",
+            )
+        ]
         return j
     gap = (end or (alive[-1].time if alive else when)) - last.time
     if gap < needed:
@@ -112,9 +140,11 @@ def judge(ctx: RuleContext) -> Judgement:
         if restart is not None and restart.time - nxt.time > _MARGIN:
             restart = None
     if not (heartbeats or stops or restart):
-        j.reason = (
-            f"a quiet agent log without heartbeats (agents before {local_hb} write none) "
-            "and without a stop or a restart proves nothing"
+        j.reason = say(
+            en=f"a quiet agent log without heartbeats (agents before {local_hb} write none) "
+            "and without a stop or a restart proves nothing",
+            zh=f"来宾代理日志没有记录，但既无心跳（{local_hb} 之前的来宾代理不写心跳），也没有停止或重启记录，"
+            "这说明不了任何问题",
         )
         return j
     until = f"until {_fmt(end)}" if end else "to the end of its log"
@@ -138,11 +168,20 @@ def judge(ctx: RuleContext) -> Judgement:
             j.counter.append(ctx.line(late[0], "the agent ran the backup extension later in the window"))
     if not (heartbeats or stops) or not alive:
         j.cap = "possible"
-        j.reason = "no heartbeats to measure the silence by" if alive else "no other log shows the VM up"
+        j.reason = (
+            say(en="no heartbeats to measure the silence by", zh="没有心跳记录可用于衡量这段静默")
+            if alive
+            else say(en="no other log shows the VM up", zh="没有其他日志表明 VM 当时在运行")
+        )
     stopped = f" (its service was stopped at {_fmt(stops[-1].time)})" if stops else ""
-    j.summary = (
-        f"The guest agent wrote nothing from {_fmt(last.time)} {until}{stopped}, while the VM itself was running, "
+    until_zh = f"到 {_fmt(end)}" if end else "到其日志结束"
+    stopped_zh = f"（其服务已于 {_fmt(stops[-1].time)} 停止）" if stops else ""
+    j.summary = say(
+        en=f"The guest agent wrote nothing from {_fmt(last.time)} {until}{stopped}, while the VM itself was running, "
         f"so no agent was processing goal states when the backup needed it ({_fmt(when)}) and the snapshot "
-        "extension was never started. Restart the agent service and enable automatic restart."
+        "extension was never started. Restart the agent service and enable automatic restart.",
+        zh=f"从 {_fmt(last.time)} {until_zh}，来宾代理没有写入任何记录{stopped_zh}，而 VM 本身一直在运行，"
+        f"因此在备份需要时（{_fmt(when)}）没有来宾代理在处理目标状态（goal state），快照扩展也从未启动。"
+        "请重启来宾代理服务并启用自动重启。",
     )
     return j

@@ -18,9 +18,9 @@ known-bad range matches, or the 2.0.x format is seen in the window.
 
 from __future__ import annotations
 
-from analyzer.knowledge import compare_versions
+from analyzer.knowledge import Text, compare_versions
 from analyzer.rules import rule
-from analyzer.rules.base import Evidence, Judgement, RuleContext
+from analyzer.rules.base import Evidence, Judgement, RuleContext, say
 from analyzer.rules.family2._common import (
     MAIN_LOOP_KINDS,
     AgentVersion,
@@ -34,7 +34,10 @@ from analyzer.rules.family2._common import (
     old_format_record,
 )
 
-_NEED = "the goal-state agent version (ExtHandler start-up lines of waagent.log, or waagent_status.json)"
+_NEED = say(
+    en="the goal-state agent version (ExtHandler start-up lines of waagent.log, or waagent_status.json)",
+    zh="目标状态代理（goal-state agent）的版本（waagent.log 中 ExtHandler 的启动行，或 waagent_status.json）",
+)
 
 
 def _version_evidence(ctx: RuleContext, agent: AgentVersion, note: str, weight: float) -> Evidence:
@@ -57,40 +60,51 @@ def judge(ctx: RuleContext) -> Judgement:
         agent = AgentVersion(daemon.version, daemon.ref, "auto-update off: the installed agent runs extensions")
     if agent is None and old_fmt is None:
         if daemon is not None and daemon.version and ctx.versions.agent.is_supported(daemon.version):
-            j.reason = f"the daemon is WALinuxAgent-{daemon.version}; a goal-state agent is never older than it"
+            j.reason = say(
+                en=f"the daemon is WALinuxAgent-{daemon.version}; a goal-state agent is never older than it",
+                zh=f"守护进程为 WALinuxAgent-{daemon.version}；目标状态代理（goal-state agent）的版本不会比它更旧",
+            )
             return j
         j.not_evaluable = [_NEED]
         return j
 
     minimum = ctx.versions.agent.minimum_supported
-    problems: list[str] = []
+    problems: list[Text] = []
     strong = bool(off)
     if agent is not None and agent.version:
         v = agent.version
         notes, weight = [], 0.0
         if compare_versions(v, minimum) < 0:
             notes.append(f"WALinuxAgent-{v} runs extensions; the supported minimum is {minimum}")
-            problems.append(f"older than the supported minimum {minimum}")
+            problems.append(say(en=f"older than the supported minimum {minimum}", zh=f"低于受支持的最低版本 {minimum}"))
             weight = 0.45
         # Entries with a condition the logs cannot confirm (a kernel, a FastTrack shape) are not used.
         for bad in (b for b in ctx.versions.agent.known_bad_for(v) if not b.condition):
             notes.append(f"known bad: {bad.reason}")
-            problems.append(f"a known-bad version ({bad.reason.split(';')[0].rstrip('.')})")
+            why = bad.reason.split(";")[0].rstrip(".")
+            problems.append(say(en=f"a known-bad version ({why})", zh=f"属于已知有问题的版本（{why}）"))
             weight = 1 - (1 - weight) * 0.5
             strong = True
         if not notes:
-            d = f"; the daemon WALinuxAgent-{daemon.version} only starts it" if daemon and daemon.version != v else ""
-            j.reason = f"the goal-state agent WALinuxAgent-{v} is supported (minimum {minimum}){d}"
+            other = daemon and daemon.version != v
+            d = f"; the daemon WALinuxAgent-{daemon.version} only starts it" if other else ""
+            d_zh = f"；守护进程 WALinuxAgent-{daemon.version} 只负责启动它" if other else ""
+            j.reason = say(
+                en=f"the goal-state agent WALinuxAgent-{v} is supported (minimum {minimum}){d}",
+                zh=f"目标状态代理（goal-state agent）WALinuxAgent-{v} 受支持（最低版本 {minimum}）{d_zh}",
+            )
             return j
         j.support.append(_version_evidence(ctx, agent, "; ".join(notes), round(weight, 3)))
     if old_fmt is not None:
         j.support.append(ctx.line(old_fmt, "2.0.x log format: written by the unsupported single-file 2.0 agent"))
         if agent is None or not agent.version:
-            problems.append("the unsupported 2.0.x agent (log format)")
+            problems.append(
+                say(en="the unsupported 2.0.x agent (log format)", zh="不受支持的 2.0.x 来宾代理（依据日志格式）")
+            )
         strong = True
     if off:
         j.support.extend(off)
-        problems.append("auto-update is switched off")
+        problems.append(say(en="auto-update is switched off", zh="自动更新已关闭"))
     active = agent_refs(ctx, lambda ev: ev.kind in MAIN_LOOP_KINDS)
     in_window = [r for r in active if ctx.in_window(r.time)]
     if in_window and not (old_fmt is not None and ctx.in_window(old_fmt.time)):
@@ -101,12 +115,21 @@ def judge(ctx: RuleContext) -> Judgement:
     good = later_good_run(ctx, ctx.run.end if ctx.run is not None else when) if when else None
     if good is not None:
         j.counter.append(ctx.line(good, "a later backup run succeeded with this agent"))
-    name = f"WALinuxAgent-{agent.version}" if agent is not None and agent.version else "a 2.0.x agent"
-    j.summary = (
-        f"The guest agent that runs extensions on this VM is {name}: {', '.join(dict.fromkeys(problems))}. "
+    known = agent is not None and agent.version
+    name = f"WALinuxAgent-{agent.version}" if known else "a 2.0.x agent"
+    name_zh = f"WALinuxAgent-{agent.version}" if known else "2.0.x 版本的来宾代理"
+    unique = list(dict.fromkeys(problems))
+    j.summary = say(
+        en=f"The guest agent that runs extensions on this VM is {name}: {', '.join(p.en for p in unique)}. "
         "Azure Backup needs a supported agent to run the snapshot extension and report its status, so the "
-        "backup could not complete. Update the agent package and keep auto-update on."
+        "backup could not complete. Update the agent package and keep auto-update on.",
+        zh=f"此 VM 上负责运行扩展的来宾代理是 {name_zh}：{'，'.join(p.zh_cn for p in unique)}。"
+        "Azure 备份需要受支持的来宾代理来运行快照扩展并上报其状态，因此备份无法完成。"
+        "请更新来宾代理软件包，并保持自动更新处于开启状态。",
     )
     if j.cap:
-        j.reason = "the agent is below the supported minimum, but nothing else in the logs ties the failure to it"
+        j.reason = say(
+            en="the agent is below the supported minimum, but nothing else in the logs ties the failure to it",
+            zh="来宾代理低于受支持的最低版本，但日志中没有其他证据将此次失败与之关联",
+        )
     return j

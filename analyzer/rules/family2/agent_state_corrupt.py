@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family2._common import agent_refs, first_line, is_vmsnapshot, later_good_run
 
 K = EventKind
@@ -77,9 +77,12 @@ def judge(ctx: RuleContext) -> Judgement:
         if ctx.window is None or ref.time <= ctx.window[1]:
             found.setdefault(sig[0], []).append((ref, sig[1]))
     if not found:
-        j.reason = "no missing goal-state cache file, handler downgrade or handler-status failure of the backup handler"
+        en = "no missing goal-state cache file, handler downgrade or handler-status failure of the backup handler"
+        zh = "没有缺失的目标状态（goal state）缓存文件，也没有备份处理程序（handler）的降级或处理程序状态失败"
         if older:
-            j.reason += f" near the backup (the last one, at {older[-1].time:%Y-%m-%d %H:%M}Z, came well before it)"
+            en += f" near the backup (the last one, at {older[-1].time:%Y-%m-%d %H:%M}Z, came well before it)"
+            zh = "备份前后" + zh + f"（最后一次出现在 {older[-1].time:%Y-%m-%d %H:%M}Z，远早于备份）"
+        j.reason = say(en=en, zh=zh)
         return j
     last = None
     for name, items in sorted(found.items()):
@@ -102,19 +105,32 @@ def judge(ctx: RuleContext) -> Judgement:
     key = "downgrade" if "downgrade" in found else next(iter(sorted(found)))
     sample = first_line(found[key][-1][0].event).split("message=", 1)[-1]
     sample = re.sub(r", duration=\d+\s*$", "", sample)
-    j.summary = (
-        f"{_WHAT[key]} (\u201c{sample[:160]}\u201d), so the agent kept failing before it could run the snapshot "
+    j.summary = say(
+        en=f"{_WHAT[key].en} (\u201c{sample[:160]}\u201d), so the agent kept failing before it could run the snapshot "
         "extension. Stop the agent, clear the cached goal-state files and the VMSnapshot handler folders "
-        "(the next backup reinstalls the extension), then start it."
+        "(the next backup reinstalls the extension), then start it.",
+        zh=f"{_WHAT[key].zh_cn}（\u201c{sample[:160]}\u201d），因此来宾代理在能够运行快照扩展之前就一再失败。"
+        "请停止来宾代理，清除缓存的目标状态（goal state）文件和 VMSnapshot 处理程序文件夹"
+        "（下一次备份会重新安装该扩展），然后再启动来宾代理。",
     )
     return j
 
 
 _WHAT = {
-    "downgrade": "The agent refuses the backup extension version the goal state asks for, because a newer one is "
-    "recorded as installed: its handler state on disk is inconsistent",
-    "handler-state": "The agent cannot save or read the backup handler's state files",
-    "cache-missing": "Files of the agent's cached goal state are missing",
+    "downgrade": say(
+        en="The agent refuses the backup extension version the goal state asks for, because a newer one is "
+        "recorded as installed: its handler state on disk is inconsistent",
+        zh="来宾代理拒绝目标状态（goal state）所要求的备份扩展版本，因为记录显示已安装了更新的版本："
+        "磁盘上的处理程序状态不一致",
+    ),
+    "handler-state": say(
+        en="The agent cannot save or read the backup handler's state files",
+        zh="来宾代理无法保存或读取备份处理程序的状态文件",
+    ),
+    "cache-missing": say(
+        en="Files of the agent's cached goal state are missing",
+        zh="来宾代理缓存的目标状态（goal state）文件缺失",
+    ),
 }
 _NOTES = {
     "downgrade": "the agent refuses the backup handler version (downgrade): handler state inconsistent",

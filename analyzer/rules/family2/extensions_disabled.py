@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 
 _DISABLED = ("extensions", "on_hold", "agent", "policy")
 
@@ -27,10 +27,14 @@ def judge(ctx: RuleContext) -> Judgement:
     if enables:
         j.counter.append(ctx.line(enables[0], "the agent did run the backup extension in the window"))
     if j.support:
-        j.summary = (
-            "Extension processing is switched off on this VM, so the agent never ran the backup extension "
-            "and Azure Backup waited for a snapshot status that could not come."
+        j.summary = say(
+            en="Extension processing is switched off on this VM, so the agent never ran the backup extension "
+            "and Azure Backup waited for a snapshot status that could not come.",
+            zh="此 VM 上的扩展处理已关闭，因此来宾代理从未运行备份扩展，Azure 备份一直在等待一个不可能到来的快照状态。",
         )
     else:
-        j.reason = "extension processing is on (no Extensions.Enabled=n, no 'processing is disabled' or on-hold line)"
+        j.reason = say(
+            en="extension processing is on (no Extensions.Enabled=n, no 'processing is disabled' or on-hold line)",
+            zh="扩展处理处于开启状态（没有 Extensions.Enabled=n，也没有 'processing is disabled' 或 on-hold 行）",
+        )
     return j
