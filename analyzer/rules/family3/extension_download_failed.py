@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family3._common import VMS, first_line, good_final_status, successful_enable_after
 
 _NOT_IN_MANIFEST = ("Unable to fetch Bundle URI", "Unable to find version")
@@ -60,9 +60,15 @@ def judge(ctx: RuleContext) -> Judgement:
         j.support.append(ctx.line(ref, "both download channels failed right after VMSnapshot's download started"))
     if no_version and len(no_version) == len(own) + len(channel):
         j.cap = "possible"
-        j.reason = (
-            "the manifest was downloaded but lists no package for the requested version; with an old agent this "
-            "is the agent's fault (see agent-outdated)"
+        j.reason = say(
+            en=(
+                "the manifest was downloaded but lists no package for the requested version; with an old agent this "
+                "is the agent's fault (see agent-outdated)"
+            ),
+            zh=(
+                "清单（manifest）已下载，但其中没有所请求版本的包；"
+                "如果来宾代理版本较旧，则是来宾代理的问题（参见 agent-outdated）"
+            ),
         )
     last_failure = max((r.time for r in (*own, *channel) if r.time), default=None)
     if last_failure is not None:
@@ -73,16 +79,27 @@ def judge(ctx: RuleContext) -> Judgement:
     if j.support:
         version = next((r.event.attrs.get("version") for r in starts if r.event.attrs.get("version")), None)
         what = f"VMSnapshotLinux {version}" if version else "the VMSnapshotLinux package"
+        what_zh = f"VMSnapshotLinux {version}" if version else "VMSnapshotLinux 包"
         detail = first_line(own[0].event.message, 140) if own else "all download channels failed"
-        j.summary = (
-            f"The guest agent could not download {what} ({detail}), so the backup extension was never installed "
-            "or updated and no snapshot could be taken for this backup."
+        detail_zh = first_line(own[0].event.message, 140) if own else "所有下载通道均失败"
+        j.summary = say(
+            en=(
+                f"The guest agent could not download {what} ({detail}), so the backup extension was never installed "
+                "or updated and no snapshot could be taken for this backup."
+            ),
+            zh=f"来宾代理无法下载 {what_zh}（{detail_zh}），因此备份扩展从未被安装或更新，本次备份无法创建快照。",
         )
     elif others:
-        j.reason = (
-            f"download errors in the window belong to another extension ({others[0].event.handler}), "
-            "not to VMSnapshotLinux"
+        j.reason = say(
+            en=(
+                f"download errors in the window belong to another extension ({others[0].event.handler}), "
+                "not to VMSnapshotLinux"
+            ),
+            zh=f"时间窗口内的下载错误属于另一个扩展（{others[0].event.handler}），而不是 VMSnapshotLinux",
         )
     else:
-        j.reason = "no failed download of the VMSnapshotLinux manifest or package in the analysed window"
+        j.reason = say(
+            en="no failed download of the VMSnapshotLinux manifest or package in the analysed window",
+            zh="所分析的时间窗口内没有 VMSnapshotLinux 清单（manifest）或包的下载失败记录",
+        )
     return j

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family3._common import (
     VMS,
     code_events,
@@ -69,19 +69,30 @@ def judge(ctx: RuleContext) -> Judgement:
     if j.support:
         agent = [r for r in mine if r.event.parser != "vmsnapshot_shell_log"]
         first = agent[0] if agent else mine[0] if mine else crashes[0] if crashes else None
-        detail = ""
+        detail = detail_zh = ""
         if first is not None:
-            detail = f" ({exception_line(first.event.message) or first_line(first.event.message, 140)})"
-        j.summary = (
-            f"The agent ran the backup extension but its install/enable failed{detail}, so the snapshot was never "
-            "started. Read the extension's output (shell.log, CommandExecution.log) for the trigger, fix it and "
-            "uninstall the extension so the next backup reinstalls it cleanly."
+            quoted = exception_line(first.event.message) or first_line(first.event.message, 140)
+            detail, detail_zh = f" ({quoted})", f"（{quoted}）"
+        j.summary = say(
+            en=(
+                f"The agent ran the backup extension but its install/enable failed{detail}, so the snapshot was never "
+                "started. Read the extension's output (shell.log, CommandExecution.log) for the trigger, fix it and "
+                "uninstall the extension so the next backup reinstalls it cleanly."
+            ),
+            zh=(
+                f"来宾代理运行了备份扩展，但其安装/启用失败{detail_zh}，因此快照从未开始。请查看扩展的输出"
+                "（shell.log、CommandExecution.log）找出触发原因，修复后卸载该扩展，以便下次备份时重新完整安装。"
+            ),
         )
     elif owned:
         names = ", ".join(sorted(owned))
-        j.reason = f"the failed VMSnapshot command(s) in the window are explained by a more specific cause: {names}"
+        j.reason = say(
+            en=f"the failed VMSnapshot command(s) in the window are explained by a more specific cause: {names}",
+            zh=f"时间窗口内失败的 VMSnapshot 命令已由更具体的原因解释：{names}",
+        )
     else:
-        j.reason = (
-            "no failed install/enable/update of VMSnapshotLinux (non-zero exit, timeout, traceback) in the window"
+        j.reason = say(
+            en="no failed install/enable/update of VMSnapshotLinux (non-zero exit, timeout, traceback) in the window",
+            zh="时间窗口内没有 VMSnapshotLinux 安装/启用/更新失败的记录（非零退出码、超时、回溯）",
         )
     return j

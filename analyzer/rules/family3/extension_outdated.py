@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family3._common import fact_evidence, failed_commands, good_final_status, owner_of_failure
 from analyzer.rules.family3._versions import (
     VMS,
@@ -87,8 +87,15 @@ def judge(ctx: RuleContext) -> Judgement:
     if version and not matches and enable_trouble and ctx.versions.extension.is_stale(version):
         # far older than any 2021+ release: a weak hint, and rather a sign the agent takes no new goal states
         stale = f"VMSnapshotLinux {version} is older than {ctx.versions.extension.stale_below}"
+        stale_zh = f"VMSnapshotLinux {version} 早于 {ctx.versions.extension.stale_below}"
         j.support.append(fact_evidence(ctx, "extension.version", stale, 0.2, "stale handler"))
-        j.cap, j.reason = "possible", f"only a hint: {stale}; the platform pushes new versions, so check the agent"
+        j.cap, j.reason = (
+            "possible",
+            say(
+                en=f"only a hint: {stale}; the platform pushes new versions, so check the agent",
+                zh=f"仅为提示：{stale_zh}；平台会推送新版本，因此请检查来宾代理",
+            ),
+        )
     if j.support and (ok := good_final_status(ctx)) is not None:
         j.counter.append(ctx.line(ok, f"a snapshot succeeded with this handler ({version or 'same version'})"))
     if j.support:
@@ -98,16 +105,33 @@ def judge(ctx: RuleContext) -> Judgement:
             if imports
             else "this version is known to fail in this setup"
         )
-        j.summary = (
-            f"The backup extension on this VM (VMSnapshotLinux {version or 'version unknown'}) cannot run here on "
-            f"Python {python or 'unknown'}: {why}, so the backup failed before a snapshot was taken. "
-            + (f"Version {fix} fixes it. " if fix else "")
-            + "Uninstall the extension so the next backup installs the latest one (if the version does not change, "
-            "look at the agent)."
+        why_zh = f"其代码导入了 '{module}'，而此 Python 已不再包含该模块" if imports else "已知此版本在这种环境中会失败"
+        j.summary = say(
+            en=(
+                f"The backup extension on this VM (VMSnapshotLinux {version or 'version unknown'}) cannot run here on "
+                f"Python {python or 'unknown'}: {why}, so the backup failed before a snapshot was taken. "
+                + (f"Version {fix} fixes it. " if fix else "")
+                + "Uninstall the extension so the next backup installs the latest one (if the version does not "
+                "change, look at the agent)."
+            ),
+            zh=(
+                f"此 VM 上的备份扩展（VMSnapshotLinux {version or '版本未知'}）无法在此处的 Python "
+                f"{python or '未知'} 上运行：{why_zh}，因此备份在创建快照之前就失败了。"
+                + (f"版本 {fix} 已修复此问题。" if fix else "")
+                + "请卸载该扩展，以便下次备份时安装最新版本（如果版本没有变化，请检查来宾代理）。"
+            ),
         )
     else:
-        j.reason = (
-            f"VMSnapshotLinux {version or '(version not found)'} on Python {python or '(unknown)'} matches no "
-            "known-broken entry that the window's failures support, and no removed-module import error appears"
+        j.reason = say(
+            en=(
+                f"VMSnapshotLinux {version or '(version not found)'} on Python {python or '(unknown)'} matches no "
+                "known-broken entry that the window's failures support, and no removed-module import error appears"
+            ),
+            zh=(
+                (f"Python {python}" if python else "未知版本的 Python")
+                + " 上的 "
+                + (f"VMSnapshotLinux {version}" if version else "VMSnapshotLinux（未找到版本）")
+                + " 不匹配任何有时间窗口内失败记录支持的已知故障条目，也没有出现已移除模块的导入错误"
+            ),
         )
     return j

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from analyzer.knowledge import Text
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family3._common import VMS
 
 K = EventKind
@@ -53,23 +54,56 @@ def _requested(ctx: RuleContext, enable: EventRef | None) -> datetime | None:
     return None
 
 
-def _blockers(ctx: RuleContext, lo: datetime, hi: datetime) -> list[tuple[EventRef, str]]:
-    found: list[tuple[EventRef, str]] = []
+def _blockers(ctx: RuleContext, lo: datetime, hi: datetime) -> list[tuple[EventRef, Text]]:
+    found: list[tuple[EventRef, Text]] = []
     for ref in ctx.events(where=lambda ev: VMS not in (ev.handler or "") and VMS not in ev.message.split("\n")[0]):
         if ref.time is None or not (lo <= ref.time <= hi):
             continue
         ev, a = ref.event, ref.event.attrs
         pending = [p for p in a.get("pending", []) if VMS not in p]
         if ev.kind == K.EXT_COMMAND_RESULT and a.get("timeout_s"):
-            found.append((ref, f"{ev.handler or 'another extension'} hit its {a['timeout_s']} s limit"))
+            found.append(
+                (
+                    ref,
+                    say(
+                        en=f"{ev.handler or 'another extension'} hit its {a['timeout_s']} s limit",
+                        zh=f"{ev.handler or '另一个扩展'} 达到了 {a['timeout_s']} 秒的时限",
+                    ),
+                )
+            )
         elif ev.kind == K.EXT_STATUS and "did not reach a terminal state" in ev.message:
             m = _DEPENDENT.search(ev.message)
             name = m.group(1) if m else "another extension"
-            found.append((ref, f"the agent waited up to 90 minutes for {name} to finish"))
+            name_zh = m.group(1) if m else "另一个扩展"
+            found.append(
+                (
+                    ref,
+                    say(
+                        en=f"the agent waited up to 90 minutes for {name} to finish",
+                        zh=f"来宾代理最多等待了 90 分钟，等 {name_zh} 完成",
+                    ),
+                )
+            )
         elif ev.kind == K.EXT_STATUS and a.get("incomplete") and pending:
-            found.append((ref, f"the previous goal state's extensions had not completed ({', '.join(pending)})"))
+            found.append(
+                (
+                    ref,
+                    say(
+                        en=f"the previous goal state's extensions had not completed ({', '.join(pending)})",
+                        zh=f"上一个目标状态（goal state）中的扩展尚未完成（{', '.join(pending)}）",
+                    ),
+                )
+            )
         elif ev.kind == K.GOAL_STATE_PROCESS and (a.get("duration_ms") or 0) >= _LONG_GS_MS:
-            found.append((ref, f"processing one goal state took {a['duration_ms'] // 60000} minutes"))
+            found.append(
+                (
+                    ref,
+                    say(
+                        en=f"processing one goal state took {a['duration_ms'] // 60000} minutes",
+                        zh=f"处理一个目标状态（goal state）耗时 {a['duration_ms'] // 60000} 分钟",
+                    ),
+                )
+            )
     return found
 
 
@@ -79,7 +113,10 @@ def judge(ctx: RuleContext) -> Judgement:
     enables = _vms_enables(ctx)
     asked = _requested(ctx, enables[0] if enables else None)
     if asked is None:
-        j.reason = "no backup time and no VMSnapshot goal state in the window to measure a delay from"
+        j.reason = say(
+            en="no backup time and no VMSnapshot goal state in the window to measure a delay from",
+            zh="时间窗口内既没有备份时间，也没有 VMSnapshot 的目标状态（goal state），无法据此衡量延迟",
+        )
         return j
     enable = next((r for r in enables if r.time and r.time >= asked - timedelta(minutes=5)), None)
     end = enable.time if enable is not None and enable.time else (ctx.window[1] if ctx.window else asked)
@@ -92,7 +129,7 @@ def judge(ctx: RuleContext) -> Judgement:
         )
     if blockers and late:
         for ref, note in blockers[:4]:
-            j.support.append(ctx.line(ref, note))
+            j.support.append(ctx.line(ref, note.en))
         minutes = int(delay.total_seconds() // 60)
         if enable is not None:
             j.support.append(ctx.line(enable, f"the agent reached VMSnapshot {minutes} minutes after the backup asked"))
@@ -103,19 +140,42 @@ def judge(ctx: RuleContext) -> Judgement:
                     source="var/log/waagent.log",
                 )
             )
-        j.summary = (
-            "The guest agent runs extensions one at a time and was busy with another extension "
-            f"({blockers[0][1]}), so it reached the backup extension "
-            + (f"only {minutes} minutes after the backup asked for it" if enable else "too late or never")
-            + "; Azure Backup gave up waiting for the snapshot. Fix or remove the blocking extension."
+        j.summary = say(
+            en=(
+                "The guest agent runs extensions one at a time and was busy with another extension "
+                f"({blockers[0][1].en}), so it reached the backup extension "
+                + (f"only {minutes} minutes after the backup asked for it" if enable else "too late or never")
+                + "; Azure Backup gave up waiting for the snapshot. Fix or remove the blocking extension."
+            ),
+            zh=(
+                f"来宾代理一次只运行一个扩展，而当时它正忙于另一个扩展（{blockers[0][1].zh_cn}），因此"
+                + (
+                    f"直到备份发出请求 {minutes} 分钟后才轮到备份扩展"
+                    if enable
+                    else "轮到备份扩展时已经太晚，或者根本没有轮到"
+                )
+                + "；Azure Backup 等待快照超时而放弃。请修复或移除造成阻塞的扩展。"
+            ),
         )
     elif blockers:
-        j.reason = "another extension was slow or hung, but VMSnapshot was enabled promptly"
+        j.reason = say(
+            en="another extension was slow or hung, but VMSnapshot was enabled promptly",
+            zh="另一个扩展运行缓慢或挂起，但 VMSnapshot 已及时启用",
+        )
     elif late:
-        j.reason = (
-            "VMSnapshot started late (or not at all), but no other extension held the agent's queue "
-            "(look at the agent itself: family 2, or extension-invoked-too-late)"
+        j.reason = say(
+            en=(
+                "VMSnapshot started late (or not at all), but no other extension held the agent's queue "
+                "(look at the agent itself: family 2, or extension-invoked-too-late)"
+            ),
+            zh=(
+                "VMSnapshot 启动较晚（或根本没有启动），但没有其他扩展占用来宾代理的队列"
+                "（请检查来宾代理本身：family 2，或 extension-invoked-too-late）"
+            ),
         )
     else:
-        j.reason = "VMSnapshot was enabled promptly and no other extension held the agent's queue"
+        j.reason = say(
+            en="VMSnapshot was enabled promptly and no other extension held the agent's queue",
+            zh="VMSnapshot 已及时启用，且没有其他扩展占用来宾代理的队列",
+        )
     return j

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family3._common import VMS, failed_commands, no_interpreter, successful_enable_after
 
 
@@ -45,17 +45,34 @@ def judge(ctx: RuleContext) -> Judgement:
     if last is not None and (ok := successful_enable_after(ctx, last)) is not None:
         j.counter.append(ctx.line(ok, "handle.sh ran Python successfully after the failure"))
     if j.support:
-        j.summary = (
-            "The backup extension's wrapper (handle.sh) found no usable Python interpreter on the VM, so the "
-            "extension could not start and no snapshot was taken. Install python3 and make `python` resolvable."
+        j.summary = say(
+            en=(
+                "The backup extension's wrapper (handle.sh) found no usable Python interpreter on the VM, so the "
+                "extension could not start and no snapshot was taken. Install python3 and make `python` resolvable."
+            ),
+            zh=(
+                "备份扩展的包装脚本（handle.sh）在 VM 上找不到可用的 Python 解释器，因此扩展无法启动，"
+                "也没有创建快照。请安装 python3，并确保 `python` 命令可以被找到。"
+            ),
         )
     elif other_127:
-        j.reason = (
-            "the only exit code 127 comes from another command, not from VMSnapshot's interpreter "
-            f"({other_127[0].event.handler or 'another command'}); no 'python version unknown' or exit 3 in the window"
+        j.reason = say(
+            en=(
+                "the only exit code 127 comes from another command, not from VMSnapshot's interpreter "
+                f"({other_127[0].event.handler or 'another command'}); no 'python version unknown' or exit 3 in the "
+                "window"
+            ),
+            zh=(
+                "唯一的退出码 127 来自另一个命令，而不是 VMSnapshot 的解释器"
+                f"（{other_127[0].event.handler or '另一个命令'}）；时间窗口内没有 'python version unknown' 或退出码 3"
+            ),
         )
     else:
-        j.reason = (
-            "no 'python version unknown', no exit 3 from handle.sh and no missing-interpreter exit 127 in the window"
+        j.reason = say(
+            en=(
+                "no 'python version unknown', no exit 3 from handle.sh and no missing-interpreter exit 127 "
+                "in the window"
+            ),
+            zh="时间窗口内没有 'python version unknown'，没有 handle.sh 的退出码 3，也没有因缺少解释器导致的退出码 127",
         )
     return j

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Evidence, Judgement, RuleContext
+from analyzer.rules.base import Evidence, Judgement, RuleContext, say
 from analyzer.rules.family3._common import blocked_exec, code_events, failed_commands, good_final_status
 
 _DENIALS = ("selinux_denial", "fapolicyd_denial", "permission_denied")
@@ -87,25 +87,40 @@ def judge(ctx: RuleContext) -> Judgement:
     if last is not None and (ok := good_final_status(ctx, last)) is not None:
         j.counter.append(ctx.line(ok, "a later snapshot succeeded"))
     if j.support:
-        j.summary = (
-            "Something on the VM stopped the backup extension from running its own files"
-            + (" (the safefreeze binary was missing, code 124)" if missing and not blocked else "")
-            + ": a noexec mount, SELinux, fapolicyd or an antivirus blocked or removed them, so the snapshot could "
-            "not be taken. Exclude /var/lib/waagent and the extension from the policy, remount without noexec and "
-            "uninstall the extension so the next backup reinstalls it."
+        j.summary = say(
+            en=(
+                "Something on the VM stopped the backup extension from running its own files"
+                + (" (the safefreeze binary was missing, code 124)" if missing and not blocked else "")
+                + ": a noexec mount, SELinux, fapolicyd or an antivirus blocked or removed them, so the snapshot could "
+                "not be taken. Exclude /var/lib/waagent and the extension from the policy, remount without noexec and "
+                "uninstall the extension so the next backup reinstalls it."
+            ),
+            zh=(
+                "VM 上的某些程序阻止了备份扩展运行其自身的文件"
+                + ("（safefreeze 二进制文件缺失，代码 124）" if missing and not blocked else "")
+                + "：noexec 挂载、SELinux、fapolicyd 或防病毒软件阻止或删除了这些文件，因此无法创建快照。"
+                "请在策略中排除 /var/lib/waagent 和该扩展，去掉 noexec 重新挂载，并卸载该扩展，以便下次备份时重新安装。"
+            ),
         )
     else:
-        j.reason = (
+        reason = (
             "no exit 126 / permission denied on the handler scripts, no SELinux or fapolicyd denial naming the agent "
             "or the extension, and no code 124 in the window"
         )
+        reason_zh = (
+            "时间窗口内没有处理程序脚本的退出码 126 / permission denied，没有指向来宾代理或该扩展的 SELinux 或 "
+            "fapolicyd 拒绝记录，也没有代码 124"
+        )
         if any(r.event.attrs.get("event") == "noexec_mount" for r in ctx.events(EventKind.OTHER)) and not mounts:
-            j.reason += "; a noexec mount exists, but not over /var/lib/waagent"
+            reason += "; a noexec mount exists, but not over /var/lib/waagent"
+            reason_zh += "；存在 noexec 挂载，但不在 /var/lib/waagent 上"
         permissive = ctx.events(
             EventKind.OTHER,
             in_window=True,
             where=lambda ev: ev.attrs.get("permissive") is True and _ours(ev.attrs, ev.message),
         )
         if next(permissive, None) is not None:
-            j.reason += "; SELinux denials naming the extension were logged in permissive mode (not enforced)"
+            reason += "; SELinux denials naming the extension were logged in permissive mode (not enforced)"
+            reason_zh += "；记录到了指向该扩展的 SELinux 拒绝，但处于 permissive 模式（未强制执行）"
+        j.reason = say(en=reason, zh=reason_zh)
     return j

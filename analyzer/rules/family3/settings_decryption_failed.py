@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family3._common import VMS, after, code_events, good_final_status
 
 _EXT_ERRORS = ("settings_unreadable", "decryption_failed")
@@ -56,16 +56,29 @@ def judge(ctx: RuleContext) -> Judgement:
     if last is not None and (ok := good_final_status(ctx, last)) is not None:
         j.counter.append(ctx.line(ok, "a later snapshot succeeded"))
     if j.support:
-        j.summary = (
-            "The backup extension could not decrypt its protected settings (the certificate the agent should have "
-            "placed in /var/lib/waagent was missing or unreadable), so it had no snapshot instructions and reported "
-            "code 16. Restart the agent so it fetches the certificates again, check openssl, and re-run the backup."
+        j.summary = say(
+            en=(
+                "The backup extension could not decrypt its protected settings (the certificate the agent should have "
+                "placed in /var/lib/waagent was missing or unreadable), so it had no snapshot instructions and "
+                "reported code 16. Restart the agent so it fetches the certificates again, check openssl, and re-run "
+                "the backup."
+            ),
+            zh=(
+                "备份扩展无法解密其受保护的设置（来宾代理本应放在 /var/lib/waagent 中的证书缺失或不可读），"
+                "因此没有拿到快照指令，并报告了代码 16。请重启来宾代理以重新获取证书，检查 openssl，然后重新运行备份。"
+            ),
         )
     elif certs:
-        j.reason = (
-            "the agent logged a certificate problem, but the extension read its settings "
-            "(no decryption error, no code 16 in the window)"
+        j.reason = say(
+            en=(
+                "the agent logged a certificate problem, but the extension read its settings "
+                "(no decryption error, no code 16 in the window)"
+            ),
+            zh="来宾代理记录了证书问题，但扩展已读取其设置（时间窗口内没有解密错误，也没有代码 16）",
         )
     else:
-        j.reason = "no 'unable to load certificate', decryption failure or code 16 in the window"
+        j.reason = say(
+            en="no 'unable to load certificate', decryption failure or code 16 in the window",
+            zh="时间窗口内没有 'unable to load certificate'、解密失败或代码 16",
+        )
     return j

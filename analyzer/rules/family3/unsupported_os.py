@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family3._common import VMS, code_events, fact_evidence, good_final_status, missing_tool
 
 _UNSUPPORTED = {"bsd": "FreeBSD / BSD", "appliance": "a network appliance image"}
+_UNSUPPORTED_ZH = {"bsd": "FreeBSD / BSD", "appliance": "网络设备（appliance）镜像"}
 _BSD_NAMES = ("freebsd", "openbsd", "netbsd", "pfsense", "opnsense")
 
 
@@ -62,16 +63,30 @@ def judge(ctx: RuleContext) -> Judgement:
         j.counter.append(ctx.line(ok, "a snapshot succeeded on this OS in the window"))
     if j.support:
         what = label or "this distribution"
+        what_zh = _UNSUPPORTED_ZH.get(family) or label or "此发行版"
         missing = f" (missing: {', '.join(sorted({t for _, t in tools}))})" if tools else ""
-        j.summary = (
-            f"The VM runs {what}, which Azure VM backup does not support or which lacks tools the backup extension "
-            f"needs{missing}, so the extension cannot find or freeze the disks. Use a supported OS or another "
-            "backup method."
+        missing_zh = f"（缺少：{', '.join(sorted({t for _, t in tools}))}）" if tools else ""
+        j.summary = say(
+            en=(
+                f"The VM runs {what}, which Azure VM backup does not support or which lacks tools the backup "
+                f"extension needs{missing}, so the extension cannot find or freeze the disks. Use a supported OS or "
+                "another backup method."
+            ),
+            zh=(
+                f"此 VM 运行的是 {what_zh}，Azure VM 备份不支持该系统，或者它缺少备份扩展所需的工具{missing_zh}，"
+                "因此扩展无法找到或冻结磁盘。请使用受支持的操作系统或其他备份方式。"
+            ),
         )
     else:
         known = ctx.fact("os.pretty") or ctx.fact("os.name")
         what = (
             f"the OS ({known}) is a supported Linux" if known else "no OS identification says FreeBSD or an appliance"
         )
-        j.reason = f"{what}, and no tool or path the extension needs was missing in the window"
+        what_zh = (
+            f"操作系统（{known}）是受支持的 Linux" if known else "没有任何操作系统标识表明这是 FreeBSD 或网络设备镜像"
+        )
+        j.reason = say(
+            en=f"{what}, and no tool or path the extension needs was missing in the window",
+            zh=f"{what_zh}，且时间窗口内没有缺少扩展所需的工具或路径",
+        )
     return j
