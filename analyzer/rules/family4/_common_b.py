@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from analyzer.model import EventKind
-from analyzer.rules.base import EventRef, Evidence, RuleContext
+from analyzer.rules.base import EventRef, Evidence, RuleContext, say
 from analyzer.runs import Run
 
 K = EventKind
@@ -292,7 +292,10 @@ def crp(ctx: RuleContext) -> Crp:
     return c
 
 
-NOT_402 = "the analysed run did not fail with code 402 (the extension's 140-minute check)"
+NOT_402 = say(
+    en="the analysed run did not fail with code 402 (the extension's 140-minute check)",
+    zh="所分析的运行并未以代码 402（扩展的 140 分钟检查）失败",
+)
 
 
 def crp_402(ctx: RuleContext) -> Crp | None:
@@ -345,6 +348,19 @@ def minutes(seconds: float | None) -> str:
         return "?"
     m = round(seconds / 60)
     return f"{m // 60} h {m % 60:02d} min" if abs(m) >= 60 else f"{m} min"
+
+
+def minutes_zh(seconds: float | None) -> str:
+    """``minutes`` for the Chinese sentences (same rounding, Chinese units)."""
+    if seconds is None:
+        return "?"
+    m = round(seconds / 60)
+    return f"{m // 60} 小时 {m % 60:02d} 分钟" if abs(m) >= 60 else f"{m} 分钟"
+
+
+def label_zh(run: Run) -> str:
+    """``Run.label`` for the Chinese sentences (same values)."""
+    return f"运行 {run.seq}" if run.seq is not None else f"{run.start:%Y-%m-%dT%H:%M:%SZ} 开始的运行"
 
 
 def fact_line(ref: EventRef, note: str, weight: float | None = None) -> Evidence:

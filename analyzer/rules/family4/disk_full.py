@@ -17,7 +17,7 @@ import re
 
 from analyzer.model import Event, EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family4._common_b import (
     AGENT_PARSERS,
     EXT_LOG,
@@ -28,6 +28,7 @@ from analyzer.rules.family4._common_b import (
     final_reports,
     first_line,
     good_run_after,
+    label_zh,
     run_refs,
 )
 
@@ -60,28 +61,42 @@ def judge(ctx: RuleContext) -> Judgement:
             j.support.append(ctx.line(ref, f"df shows {m.group(1)} full", weight=0.5))
             break
     if not j.support:
-        j.reason = "no 'No space left on device' / Errno 28 for the agent's or the extension's paths near the run" + (
-            f" (only for other file systems: {first_line(others[0].event.message, 100)})" if others else ""
+        j.reason = say(
+            en="no 'No space left on device' / Errno 28 for the agent's or the extension's paths near the run"
+            + (f" (only for other file systems: {first_line(others[0].event.message, 100)})" if others else ""),
+            zh="该运行附近没有来宾代理或扩展路径的 'No space left on device' / Errno 28 记录"
+            + (f"（仅涉及其他文件系统：{first_line(others[0].event.message, 100)}）" if others else ""),
         )
         return j
     finals = final_reports(run_refs(ctx))
     if ctx.run is not None and ctx.run.outcome == "succeeded" and finals:
         j.support = []
-        j.reason = (
-            f"{ctx.run.label} still wrote its final status (code {code_of(finals[-1])}): space was not what stopped it"
+        j.reason = say(
+            en=f"{ctx.run.label} still wrote its final status (code {code_of(finals[-1])}): "
+            "space was not what stopped it",
+            zh=f"{label_zh(ctx.run)} 仍写入了最终状态（代码 {code_of(finals[-1])}）：导致备份失败的并不是磁盘空间",
         )
         return j
     good = good_run_after(ctx)
     if good is not None:
         j.counter.append(ctx.line(good, "a later backup run succeeded (space was freed)"))
-    j.summary = (
-        "The disk that holds the agent's state or logs was full ('No space left on device'), so "
+    ext_wrote = any(r.event.parser == EXT_LOG for r in near)
+    j.summary = say(
+        en="The disk that holds the agent's state or logs was full ('No space left on device'), so "
         + (
             "the backup extension could not write its sequence number, settings or status"
-            if any(r.event.parser == EXT_LOG for r in near)
+            if ext_wrote
             else "the guest agent could not save the goal state or run the backup extension properly"
         )
         + " and Azure Backup never received a snapshot status. Free space (df -h; du -sh /var/lib/waagent/history "
-        "/var/log), restart the agent and re-run the backup."
+        "/var/log), restart the agent and re-run the backup.",
+        zh="保存来宾代理状态或日志的磁盘已满（'No space left on device'），因此"
+        + (
+            "备份扩展无法写入其序列号、设置或状态"
+            if ext_wrote
+            else "来宾代理无法保存目标状态（goal state），也无法正常运行备份扩展"
+        )
+        + "，Azure Backup 始终未收到快照状态。请释放空间（df -h; du -sh /var/lib/waagent/history "
+        "/var/log），重启来宾代理，然后重新运行备份。",
     )
     return j

@@ -20,12 +20,13 @@ from datetime import timedelta
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family4._common_b import (
     AGENT_PARSERS,
     EXT_LOG,
     code_of,
     daemon_started,
+    label_zh,
     of,
     points_to,
     run_refs,
@@ -82,14 +83,19 @@ def judge(ctx: RuleContext) -> Judgement:
     skips = [r for r in of(refs, EXT_LOG) if r.event.attrs.get("phase") == "skip"]
     if ctx.run is None or not skips:
         older = list(ctx.events(EventKind.SNAPSHOT_ENABLE, where=lambda ev: ev.attrs.get("phase") == "skip"))
-        j.reason = "the extension did not skip the analysed run" + (
-            " (skips of older runs are harmless re-deliveries)" if older else ""
+        j.reason = say(
+            en="the extension did not skip the analysed run"
+            + (" (skips of older runs are harmless re-deliveries)" if older else ""),
+            zh="扩展并未跳过所分析的运行" + ("（较早运行中的跳过只是无害的重复投递）" if older else ""),
         )
         return j
     skip = skips[0]
     worker = daemon_started(refs)
     if worker is not None and worker.time is not None and skip.time is not None and worker.time < skip.time:
-        j.reason = f"{ctx.run.label} ran its own snapshot worker first; the later skip is only a re-delivery"
+        j.reason = say(
+            en=f"{ctx.run.label} ran its own snapshot worker first; the later skip is only a re-delivery",
+            zh=f"{label_zh(ctx.run)} 已先运行了自己的快照工作进程；之后的跳过只是一次重复投递",
+        )
         return j
     if skip.event.attrs.get("skip") == "task_id":
         # decisive: the extension's own decision not to handle this request
@@ -100,25 +106,43 @@ def judge(ctx: RuleContext) -> Judgement:
         earlier = _handled_before(ctx, skip)
         if earlier is not None:
             j.support.append(ctx.line(earlier, "an earlier run already handled this task id", weight=0.3))
-        what = f"the same task id ({skip.event.attrs.get('task_id') or 'unknown'}) as the last request it handled"
+        what = say(
+            en=f"the same task id ({skip.event.attrs.get('task_id') or 'unknown'}) as the last request it handled",
+            zh=f"与其上次处理的请求相同的任务 ID（{skip.event.attrs.get('task_id') or 'unknown'}）",
+        )
     else:
         restart = _after_restart(ctx, skip)
         seq = skip.event.attrs.get("seq")
         if restart is not None or _ran_before(ctx, seq, skip):
             j.reason = (
-                "the skipped sequence number is a re-enable after an agent start or reboot"
+                say(
+                    en="the skipped sequence number is a re-enable after an agent start or reboot",
+                    zh="被跳过的序列号是来宾代理启动或 VM 重启后的重新启用（re-enable）",
+                )
                 if restart is not None
-                else f"sequence number {seq} had already run earlier in the bundle: a harmless re-delivery"
+                else say(
+                    en=f"sequence number {seq} had already run earlier in the bundle: a harmless re-delivery",
+                    zh=f"序列号 {seq} 在日志包中更早时已经运行过：这是无害的重复投递",
+                )
             )
             return j
         j.support.append(ctx.line(skip, "the extension skipped the request: same sequence number as mrseq"))
         j.cap = "possible"
-        j.reason = "a skipped sequence number alone does not prove a new backup request was lost"
-        what = f"the same sequence number ({seq}) as the last one it processed"
-    j.summary = (
-        f"The backup extension received {ctx.run.label} with {what}, so it treated it as already done and "
+        j.reason = say(
+            en="a skipped sequence number alone does not prove a new backup request was lost",
+            zh="仅凭一个被跳过的序列号，不能证明有新的备份请求丢失",
+        )
+        what = say(
+            en=f"the same sequence number ({seq}) as the last one it processed",
+            zh=f"与其上次处理的相同的序列号（{seq}）",
+        )
+    j.summary = say(
+        en=f"The backup extension received {ctx.run.label} with {what.en}, so it treated it as already done and "
         "skipped it: no snapshot was taken and no new result was written for this request, and Azure Backup "
         "timed out waiting. Re-run the backup; if it repeats, uninstall the extension so the next backup "
-        "reinstalls it."
+        "reinstalls it.",
+        zh=f"备份扩展收到的{label_zh(ctx.run)} 带有{what.zh_cn}，因此将其视为已处理并跳过：没有创建快照，"
+        "也没有为该请求写入新的结果，Azure Backup 等待超时。请重新运行备份；如果问题重复出现，请卸载该扩展，"
+        "以便下次备份时重新安装。",
     )
     return j

@@ -18,8 +18,8 @@ from datetime import timedelta
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
-from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, SYSTEM_PARSERS, Crp, crp_402, minutes
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
+from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, SYSTEM_PARSERS, Crp, crp_402, minutes, minutes_zh
 
 K = EventKind
 _LATE = 30 * 60
@@ -57,9 +57,10 @@ def judge(ctx: RuleContext) -> Judgement:
     offset, late, span = c.offset_s, c.late_by_agent_s, c.span_s
     skewed = offset is not None and offset >= _SKEW and (span is None or span - offset <= LIMIT_S)
     if skewed and c.host_clock is None and (late is None or late < _LATE):
-        j.reason = (
-            f"the VM clock is {minutes(offset)} ahead and the agent ran the extension promptly: "
-            "the command only looked too old (vm-clock-skew)"
+        j.reason = say(
+            en=f"the VM clock is {minutes(offset)} ahead and the agent ran the extension promptly: "
+            "the command only looked too old (vm-clock-skew)",
+            zh=f"VM 时钟快了 {minutes_zh(offset)}，而来宾代理及时运行了扩展：命令只是看起来过旧（vm-clock-skew）",
         )
         return j
     lead = c.too_late[0] if c.too_late else c.times
@@ -78,12 +79,20 @@ def judge(ctx: RuleContext) -> Judgement:
         j.counter.append(ctx.line(c.agreeing()[0][1], f"the VM clock also looks {minutes(offset)} ahead"))
     if len(j.support) <= 1:
         j.cap = "possible"
-        j.reason = "code 402 with no sign of when the agent got the request: it cannot be told from a wrong clock"
+        j.reason = say(
+            en="code 402 with no sign of when the agent got the request: it cannot be told from a wrong clock",
+            zh="只有代码 402，没有迹象表明来宾代理何时收到请求：无法与 VM 时钟错误区分开",
+        )
     delay = f" about {minutes(late)} late" if late is not None and late >= _LATE else " late"
-    j.summary = (
-        "The backup extension gave up with code 402 ('CRP timeout limit has reached'): the guest agent started "
+    delay_zh = f"晚了约 {minutes_zh(late)}" if late is not None and late >= _LATE else "过晚"
+    j.summary = say(
+        en="The backup extension gave up with code 402 ('CRP timeout limit has reached'): the guest agent started "
         f"it{delay}, more than 140 minutes after Azure Backup sent the command, so it refused to take a stale "
         "snapshot. Find what held the agent between the goal state and the VMSnapshot enable (agent stopped or "
-        "hung, another extension, load), fix it and re-run the backup."
+        "hung, another extension, load), fix it and re-run the backup.",
+        zh="备份扩展以代码 402（'CRP timeout limit has reached'）放弃：来宾代理启动它的时间"
+        f"{delay_zh}，距 Azure Backup 发送命令已超过 140 分钟，因此扩展拒绝创建过期的快照。"
+        "请找出在目标状态（goal state）与 VMSnapshot enable 之间阻塞来宾代理的原因（来宾代理停止或挂起、"
+        "其他扩展、系统负载），修复后重新运行备份。",
     )
     return j

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family4._common_b import (
     EXT_LOG,
     STATUS_FILE,
@@ -25,6 +25,7 @@ from analyzer.rules.family4._common_b import (
     fact_line,
     first_line,
     good_run_after,
+    label_zh,
     of,
     points_to,
     run_refs,
@@ -60,10 +61,16 @@ def judge(ctx: RuleContext) -> Judgement:
     ]
     final = ctx.run.final_code if ctx.run else None
     if not (unwritable or named or bhs or fivexx or telemetry or _is_556(ctx, final)):
-        j.reason = "no host-side error (BHS not running, HTTP 5xx from the host, code 556) in the analysed run"
+        j.reason = say(
+            en="no host-side error (BHS not running, HTTP 5xx from the host, code 556) in the analysed run",
+            zh="所分析的运行中没有主机端错误（BHS 未运行、主机返回 HTTP 5xx、代码 556）",
+        )
         return j
     if ctx.run is not None and ctx.run.outcome == "succeeded":
-        j.reason = f"{ctx.run.label} succeeded (code {final}): the other snapshot path made up for the host error"
+        j.reason = say(
+            en=f"{ctx.run.label} succeeded (code {final}): the other snapshot path made up for the host error",
+            zh=f"{label_zh(ctx.run)} 已成功（代码 {final}）：另一条快照路径弥补了主机错误",
+        )
         return j
     for ref in unwritable[:1]:
         # decisive: the extension could not even write the 556 result, so the job saw no status at all
@@ -84,13 +91,16 @@ def judge(ctx: RuleContext) -> Judgement:
         j.support.append(fact_line(ref, "the status telemetry records host status 556"))
     if not host_path and not (unwritable or named):
         j.cap = "possible"
-        j.reason = f"the run failed with code {final}, which the host error does not explain on its own"
+        j.reason = say(
+            en=f"the run failed with code {final}, which the host error does not explain on its own",
+            zh=f"该运行以代码 {final} 失败，仅凭主机错误无法解释这一点",
+        )
     good = good_run_after(ctx)
     if good is not None:
         j.counter.append(ctx.line(good, "a later run got through the host service"))
     lead = (unwritable or named or bhs or fivexx or telemetry or refs)[0]
-    j.summary = (
-        "The Azure host's snapshot service (168.63.129.16, 'BHS') answered the backup's request with a "
+    j.summary = say(
+        en="The Azure host's snapshot service (168.63.129.16, 'BHS') answered the backup's request with a "
         f"server error ({first_line(lead.event.message, 100)!r})"
         + (
             "; the extension could not even record that error (556), so no final status was written"
@@ -98,6 +108,12 @@ def judge(ctx: RuleContext) -> Judgement:
             else ""
         )
         + ". This is on the platform side, not in the VM: retry later, and if it repeats open a support request "
-        "with the run's task id" + (f" ({ctx.run.task_id})" if ctx.run and ctx.run.task_id else "") + "."
+        "with the run's task id" + (f" ({ctx.run.task_id})" if ctx.run and ctx.run.task_id else "") + ".",
+        zh="Azure 主机的快照服务（168.63.129.16，'BHS'）对备份请求返回了服务器错误"
+        f"（{first_line(lead.event.message, 100)!r}）"
+        + ("；扩展甚至无法记录该错误（556），因此没有写入最终状态" if unwritable else "")
+        + "。这是平台端的问题，而不是 VM 内部的问题：请稍后重试；如果问题重复出现，请提交支持请求并附上该运行的任务 ID"
+        + (f"（{ctx.run.task_id}）" if ctx.run and ctx.run.task_id else "")
+        + "。",
     )
     return j

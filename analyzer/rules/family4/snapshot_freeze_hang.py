@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family4._common_b import (
     SHELL_LOG,
     STATUS_FILE,
@@ -28,6 +28,7 @@ from analyzer.rules.family4._common_b import (
     daemon_started,
     fact_line,
     first_line,
+    label_zh,
     observed_until,
     open_freeze,
     restarts_after,
@@ -45,16 +46,26 @@ _IN_PROGRESS = timedelta(minutes=10)
 def judge(ctx: RuleContext) -> Judgement:
     j = Judgement()
     if ctx.run is None:
-        j.reason = "no backup run in the bundle, so no freeze to judge"
+        j.reason = say(
+            en="no backup run in the bundle, so no freeze to judge",
+            zh="日志包中没有备份运行，因此无从判断冻结情况",
+        )
         return j
     refs = run_refs(ctx)
     hang = open_freeze(refs)
     if hang is None or hang.time is None:
         reached = any(r.event.kind.value == "freeze" for r in refs)
         j.reason = (
-            f"{ctx.run.label} went on past the freeze (the freeze buffer was flushed, thaw or a result followed)"
+            say(
+                en=f"{ctx.run.label} went on past the freeze "
+                "(the freeze buffer was flushed, thaw or a result followed)",
+                zh=f"{label_zh(ctx.run)} 已越过冻结阶段（冻结期间的日志缓冲已写出，随后有解冻或结果记录）",
+            )
             if reached
-            else f"{ctx.run.label} never reached the freeze in extension.log"
+            else say(
+                en=f"{ctx.run.label} never reached the freeze in extension.log",
+                zh=f"在 extension.log 中，{label_zh(ctx.run)} 从未到达冻结阶段",
+            )
         )
         return j
     # decisive: the freeze buffer was never flushed, the log of the run ends before it
@@ -83,13 +94,22 @@ def judge(ctx: RuleContext) -> Judgement:
     until = observed_until(ctx, hang.time)
     if not restarts and (until is None or until.time is None or until.time - hang.time < _IN_PROGRESS):
         j.cap = "possible"
-        j.reason = "the bundle ends minutes after the freeze started: a hang cannot be told from a run still going"
+        j.reason = say(
+            en="the bundle ends minutes after the freeze started: a hang cannot be told from a run still going",
+            zh="日志包在冻结开始后几分钟就结束了：无法区分是挂起还是运行仍在进行中",
+        )
     stall_text = f" The kernel then reported: {first_line(stalls[0].event.message, 140)}." if stalls else ""
-    j.summary = (
-        f"The backup froze the file systems ({ctx.run.label}) and then nothing more was written: the "
+    stall_zh = f"内核随后报告：{first_line(stalls[0].event.message, 140)}。" if stalls else ""
+    j.summary = say(
+        en=f"The backup froze the file systems ({ctx.run.label}) and then nothing more was written: the "
         "extension's log stops at its last line before the freeze, the frozen-time log was never flushed and "
         "no result followed, so the VM or the extension hung while the disks were frozen." + stall_text + " "
         "Azure Backup never got a snapshot status. Check for fapolicyd or other components that need the "
-        "frozen file systems, update the kernel, or skip the affected mount; a forced restart clears it."
+        "frozen file systems, update the kernel, or skip the affected mount; a forced restart clears it.",
+        zh=f"备份冻结了文件系统（{label_zh(ctx.run)}），之后再没有任何记录写入：扩展日志停在冻结前的最后一行，"
+        "冻结期间的日志从未写出，也没有任何结果，因此 VM 或扩展在磁盘冻结期间挂起。"
+        + stall_zh
+        + "Azure Backup 始终未收到快照状态。请检查 fapolicyd 或其他需要访问已冻结文件系统的组件，更新内核，"
+        "或跳过受影响的挂载点；强制重启可解除该状态。",
     )
     return j

@@ -19,8 +19,8 @@ the two apart: it stays below possible.
 from __future__ import annotations
 
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
-from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, crp_402, fact_line, minutes
+from analyzer.rules.base import Judgement, RuleContext, say
+from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, crp_402, fact_line, minutes, minutes_zh
 
 _SKEW = 30 * 60  # an offset that matters against a 140-minute budget
 _LATE = 30 * 60
@@ -35,10 +35,16 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     offset, late, span = c.offset_s, c.late_by_agent_s, c.span_s
     if c.host_clock is not None and (offset is None or abs(offset) < _SKEW):
-        j.reason = "utcNow came from the host's clock, which agrees with the VM: the 402 delay was real"
+        j.reason = say(
+            en="utcNow came from the host's clock, which agrees with the VM: the 402 delay was real",
+            zh="utcNow 取自主机时钟，且与 VM 时钟一致：402 所反映的延迟是真实的",
+        )
         return j
     if late is not None and late >= _LATE and (offset is None or abs(offset) < _SKEW):
-        j.reason = f"the agent reached the extension {minutes(late)} after the goal state arrived, with a correct clock"
+        j.reason = say(
+            en=f"the agent reached the extension {minutes(late)} after the goal state arrived, with a correct clock",
+            zh=f"在时钟正确的情况下，来宾代理在目标状态（goal state）到达 {minutes_zh(late)} 后才调用扩展",
+        )
         return j
     lead = c.too_late[0] if c.too_late else c.times
     if lead is not None:
@@ -66,12 +72,19 @@ def judge(ctx: RuleContext) -> Judgement:
         j.counter.append(ctx.line(c.host_clock, "utcNow came from the host's clock"))
     if not explains and not any(r.event.attrs.get("offset_s") for r in c.jumps):
         j.cap = "possible"
-        j.reason = "code 402 with no measurement of the VM clock: it cannot be told from a late start"
+        j.reason = say(
+            en="code 402 with no measurement of the VM clock: it cannot be told from a late start",
+            zh="只有代码 402，没有 VM 时钟偏差的测量数据：无法与扩展启动过晚区分开",
+        )
     skew = f" The VM clock was about {minutes(offset)} ahead." if explains else ""
-    j.summary = (
-        "The backup extension gave up with code 402 ('CRP timeout limit has reached'): it compared the "
+    skew_zh = f"VM 时钟大约快了 {minutes_zh(offset)}。" if explains else ""
+    j.summary = say(
+        en="The backup extension gave up with code 402 ('CRP timeout limit has reached'): it compared the "
         "backup command's start time with the VM's own clock, and that clock is far off, so a fresh command "
         f"looked more than 140 minutes old.{skew} Fix time synchronisation (chrony with the Hyper-V clock, "
-        "or NTP), check 'timedatectl', then re-run the backup."
+        "or NTP), check 'timedatectl', then re-run the backup.",
+        zh="备份扩展以代码 402（'CRP timeout limit has reached'）放弃：它将备份命令的开始时间与 VM 自身的时钟"
+        "进行比较，而该时钟偏差很大，导致一个新发出的命令看起来已超过 140 分钟。"
+        f"{skew_zh}请修复时间同步（使用 Hyper-V 时钟的 chrony，或 NTP），检查 'timedatectl'，然后重新运行备份。",
     )
     return j
