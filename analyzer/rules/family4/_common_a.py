@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from analyzer.knowledge import Text
 from analyzer.model import Event, EventKind
-from analyzer.rules.base import EventRef, RuleContext
+from analyzer.rules.base import EventRef, RuleContext, say
 from analyzer.runs import is_vmsnapshot
 
 EXTENSION_PARSERS = ("vmsnapshot_extension_log", "vmsnapshot_shell_log", "handler_status_file")
@@ -73,8 +74,19 @@ def status_ref(ctx: RuleContext, refs: list[EventRef], codes: Iterable[int]) -> 
     return hits[-1] if hits else None
 
 
-def run_label(ctx: RuleContext) -> str:
-    return ctx.run.label if ctx.run is not None else "the analysed window"
+def run_label(ctx: RuleContext) -> Text:
+    """The analysed run's name in both languages (``.en`` is the run's label, as before)."""
+    run = ctx.run
+    if run is None:
+        return say("the analysed window", "所分析的时间窗口")
+    zh = f"运行 {run.seq}" if run.seq is not None else f"{run.start:%Y-%m-%dT%H:%M:%SZ} 开始的运行"
+    return say(run.label, zh)
+
+
+def succeeded_reason(ctx: RuleContext, en: str, zh: str) -> Text:
+    """The ruling-out sentence of a good run, in both languages: <run> succeeded (code N): <en>."""
+    label, code = run_label(ctx), ctx.run.final_code if ctx.run else "?"
+    return say(f"{label.en} succeeded (code {code}): {en}", f"{label.zh_cn} 已成功（代码 {code}）：{zh}")
 
 
 # Other backup / replication tools that take blob snapshots or freeze file systems on the VM.

@@ -18,24 +18,24 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 from analyzer.rules.family4._common_a import (
     extension_refs,
     first_and_final,
     other_snapshotter,
     other_snapshotters,
-    run_label,
     succeeded,
+    succeeded_reason,
 )
 
-NEEDS_BATCH = "needs batch (several VMs' bundles)"
+NEEDS_BATCH = say("needs batch (several VMs' bundles)", "需要批量分析（多台 VM 的日志包）")
 
 
 @rule("concurrent-backups")
 def judge(ctx: RuleContext) -> Judgement:
     j = Judgement()
     if succeeded(ctx):
-        j.reason = f"{run_label(ctx)} succeeded (code {ctx.run.final_code if ctx.run else '?'}): nothing got in its way"
+        j.reason = succeeded_reason(ctx, "nothing got in its way", "没有任何干扰")
         return j
     throttled = first_and_final(ctx, extension_refs(ctx), (173,))
     active = other_snapshotters(ctx, in_window=True)
@@ -51,14 +51,31 @@ def judge(ctx: RuleContext) -> Judgement:
     if not (throttled and active):
         j.cap = "possible"
         j.reason = (
-            "throttling alone: other VMs on the same storage may have caused it, which one bundle cannot show"
+            say(
+                "throttling alone: other VMs on the same storage may have caused it, which one bundle cannot show",
+                "只有限流：可能由同一存储上的其他 VM 造成，而单个日志包无法显示这一点",
+            )
             if throttled
-            else "another snapshotter was active, but storage did not throttle the backup"
+            else say(
+                "another snapshotter was active, but storage did not throttle the backup",
+                "另一个快照工具处于活动状态，但存储并未对备份限流",
+            )
         )
-    j.summary = (
+    who = (
+        say(
+            f"{', '.join(names)} was taking its own snapshots on this VM",
+            f" {'、'.join(names)} 正在此 VM 上创建自己的快照",  # a space after 当时 before the (Latin) name
+        )
+        if active
+        else say("many snapshots were taken", "有大量快照正在创建")
+    )
+    j.summary = say(
         "The backup's snapshot calls were throttled by storage (code 173) while "
-        + (f"{', '.join(names)} was taking its own snapshots on this VM" if active else "many snapshots were taken")
+        + who.en
         + ", so the backup failed. Spread the backup schedules and keep them apart from Site Recovery and other "
-        "snapshot tools."
+        "snapshot tools.",
+        "备份的快照调用被存储限流（代码 173），当时"
+        + who.zh_cn
+        + "，因此备份失败。请错开各备份计划，并使其与 Site Recovery 及其他快照工具的运行时间分开。",
     )
     return j

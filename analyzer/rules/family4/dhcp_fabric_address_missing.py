@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from analyzer.model import Event, EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext
+from analyzer.rules.base import Judgement, RuleContext, say
 
 WIRESERVER = "168.63.129.16"
 # (text, weight, note); weight None = the engine's in-window line weight
@@ -67,22 +67,36 @@ def judge(ctx: RuleContext) -> Judgement:
     leases = ctx.facts_for("dhcp.address")
     option = ctx.facts_for("dhcp.option_245")
     if static:
-        j.reason = "Protocol.EndpointDiscovery=static: the agent does not use DHCP to find the wire server"
+        j.reason = say(
+            "Protocol.EndpointDiscovery=static: the agent does not use DHCP to find the wire server",
+            "Protocol.EndpointDiscovery=static：来宾代理不通过 DHCP 查找 wire server",
+        )
         return j
     last_failure = failures[-1][0].index if failures else -1
     recovered = [r for r in working if r.index > last_failure]
     if failures and recovered:
-        j.reason = (
-            "the agent found the wire server after its discovery retries "
-            f"({recovered[0].event.message[:80].strip()}): the fabric address was there"
+        found = recovered[0].event.message[:80].strip()
+        j.reason = say(
+            f"the agent found the wire server after its discovery retries ({found}): the fabric address was there",
+            f"来宾代理在多次重试发现后找到了 wire server（{found}）：fabric 地址是存在的",
         )
         return j
     if not failures:
         if working or option:
-            j.reason = "the agent reached the wire server in the window (the DHCP fabric address was available)"
+            j.reason = say(
+                "the agent reached the wire server in the window (the DHCP fabric address was available)",
+                "来宾代理在时间窗口内连上了 wire server（DHCP 提供的 fabric 地址可用）",
+            )
             return j
         if not leases:
-            return Judgement(not_evaluable=["agent records in the window or a DHCP lease file (option 245)"])
+            return Judgement(
+                not_evaluable=[
+                    say(
+                        "agent records in the window or a DHCP lease file (option 245)",
+                        "时间窗口内的来宾代理记录，或 DHCP 租约文件（option 245）",
+                    )
+                ]
+            )
     seen: set[str] = set()
     for ref, (weight, note) in failures:
         if note not in seen and len(seen) < 4:  # one line per kind of failure: the loop repeats them
@@ -94,13 +108,22 @@ def judge(ctx: RuleContext) -> Judgement:
         j.counter.append(ctx.line(ref, "the agent still reached the wire server in the window"))
     if not failures:
         j.cap = "possible"
-        j.reason = "the lease lacks option 245, but the agent logged no discovery failure in the window"
+        j.reason = say(
+            "the lease lacks option 245, but the agent logged no discovery failure in the window",
+            "租约缺少 option 245，但来宾代理在时间窗口内没有记录任何发现失败",
+        )
     elif working:
         j.cap = "possible"
-        j.reason = "the agent failed to find the endpoint, but it also reached the wire server in the window"
-    j.summary = (
+        j.reason = say(
+            "the agent failed to find the endpoint, but it also reached the wire server in the window",
+            "来宾代理未能找到终结点，但它在时间窗口内也连上过 wire server",
+        )
+    j.summary = say(
         "The guest agent could not find the Azure host endpoint (168.63.129.16): DHCP in the guest is off or does "
         "not return the host address (option 245), so the agent could not fetch the backup request or report its "
-        "status. Keep DHCP enabled in the guest; set static IPs on the NIC in Azure, not inside the VM."
+        "status. Keep DHCP enabled in the guest; set static IPs on the NIC in Azure, not inside the VM.",
+        "来宾代理找不到 Azure 主机终结点（168.63.129.16）：来宾系统中的 DHCP 已关闭或未返回主机地址（option 245），"
+        "因此来宾代理无法获取备份请求，也无法报告状态。请在来宾系统中保持 DHCP 启用；"
+        "静态 IP 请在 Azure 中的网卡上设置，而不要在 VM 内部设置。",
     )
     return j

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family4._common_a import code_of, extension_refs, final_code, run_label, status_ref
 
 PREPOST = frozenset((*range(300, 316), 317, 318, *range(500, 513)))
@@ -54,7 +54,11 @@ def judge(ctx: RuleContext) -> Judgement:
     final = final_code(ctx)
     ended_on_script = status_ref(ctx, refs, PREPOST)
     if final == 0:
-        j.reason = f"{run_label(ctx)} took an application-consistent snapshot (code 0): the scripts worked"
+        label = run_label(ctx)
+        j.reason = say(
+            f"{label.en} took an application-consistent snapshot (code 0): the scripts worked",
+            f"{label.zh_cn} 已创建应用一致性快照（代码 0）：脚本运行正常",
+        )
         return j
     for ref, code in timeouts[:2]:
         # decisive: a script timeout holds the snapshot back and pushes the job past its deadline
@@ -71,30 +75,55 @@ def judge(ctx: RuleContext) -> Judgement:
     if not j.support:
         normal = any(code_of(ctx, r.event) == 316 for r in refs)
         j.reason = (
-            "only code 316 (no pre/post scripts configured), which is the normal state"
+            say(
+                "only code 316 (no pre/post scripts configured), which is the normal state",
+                "只有代码 316（未配置 pre/post 脚本），这是正常状态",
+            )
             if normal
-            else "no pre/post script or workload step failed in the run"
+            else say(
+                "no pre/post script or workload step failed in the run",
+                "本次运行中没有 pre/post 脚本或工作负载步骤失败",
+            )
         )
         return j
     aborted = bool(timeouts or aborts or ended_on_script is not None)
     if not aborted or final == 1:
         j.cap = "possible"
         j.reason = (
-            "a script failed, but the backup went on with a file-system-consistent snapshot"
+            say(
+                "a script failed, but the backup went on with a file-system-consistent snapshot",
+                "有脚本失败，但备份继续进行，创建了文件系统一致性快照",
+            )
             if final == 1 or fallback
-            else "a script step failed, but neither a timeout nor a configured abort stopped the backup"
+            else say(
+                "a script step failed, but neither a timeout nor a configured abort stopped the backup",
+                "有脚本步骤失败，但既没有超时，也没有按配置中止，备份并未因此停止",
+            )
         )
-    j.summary = (
+    how = say("timed out", "超时") if timeouts else say("failed", "失败")
+    then = (
+        say(
+            " and the configuration stops the backup on a script failure, so no snapshot was taken.",
+            "，且配置规定脚本失败时停止备份，因此没有创建快照。",
+        )
+        if aborted and final != 1
+        else say(
+            "; the backup fell back to a file-system-consistent snapshot.",
+            "；备份已回退为文件系统一致性快照。",
+        )
+        if final == 1 or fallback
+        else say(".", "。")
+    )
+    j.summary = say(
         "The application-consistent pre/post script step "
-        + ("timed out" if timeouts else "failed")
-        + (
-            " and the configuration stops the backup on a script failure, so no snapshot was taken."
-            if aborted and final != 1
-            else "; the backup fell back to a file-system-consistent snapshot."
-            if final == 1 or fallback
-            else "."
-        )
+        + how.en
+        + then.en
         + " Fix the script (exit code, run time), its permissions (root-owned, not group/world writable) or its "
-        "timeout in the plugin configuration."
+        "timeout in the plugin configuration.",
+        "应用一致性 pre/post 脚本步骤"
+        + how.zh_cn
+        + then.zh_cn
+        + "请修复脚本（退出码、运行时间）、其权限（属主为 root，且组用户和其他用户不可写）"
+        "或插件配置中的超时设置。",
     )
     return j

@@ -16,10 +16,11 @@ is snapshot-freeze-hang, not a refusal.
 
 from __future__ import annotations
 
+from analyzer.knowledge import Text
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
-from analyzer.rules.family4._common_a import extension_refs, run_label, status_ref, succeeded, with_codes
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
+from analyzer.rules.family4._common_a import extension_refs, status_ref, succeeded, succeeded_reason, with_codes
 
 _MOUNT_ERRORS = {"fifreeze_failed": "refused to freeze", "open_failed": "could not be opened", "stat_failed": "is gone"}
 _RESULT_ERRORS = ("freeze_failed", "open_failed", "timeout", "already_frozen")
@@ -48,9 +49,11 @@ def judge(ctx: RuleContext) -> Judgement:
     fithaw = [r for r in freeze if r.event.attrs.get("error") == "fithaw_failed"]
     status = status_ref(ctx, refs, _CODES)
     if succeeded(ctx):
-        j.reason = f"{run_label(ctx)} succeeded (code {ctx.run.final_code if ctx.run else '?'}): every mount froze"
+        en, zh = "every mount froze", "所有挂载点都已冻结"
         if lock:
-            j.reason += "; the freeze lock was busy for a moment and then acquired"
+            en += "; the freeze lock was busy for a moment and then acquired"
+            zh += "；冻结锁曾短暂被占用，随后已成功获取"
+        j.reason = succeeded_reason(ctx, en, zh)
         return j
     for ref in mounts[:3]:
         ev = ref.event
@@ -73,8 +76,9 @@ def judge(ctx: RuleContext) -> Judgement:
         # weak: a thaw error follows a mount that was never frozen (duplicate entries), rarely a cause itself
         j.support.append(ctx.line(ref, "a mount could not be thawed (was it frozen at all?)", weight=0.2))
     if not j.support:
-        j.reason = (
-            "every mount froze in the run (no FIFREEZE/open failure, no freeze timeout, no held lock, no 121-123)"
+        j.reason = say(
+            "every mount froze in the run (no FIFREEZE/open failure, no freeze timeout, no held lock, no 121-123)",
+            "本次运行中所有挂载点都已冻结（没有 FIFREEZE/open 失败，没有冻结超时，没有被占用的锁，也没有 121-123）",
         )
         return j
     j.summary = _summary(mounts, results, no_signal, lock)
@@ -90,26 +94,37 @@ def _result_note(ref: EventRef) -> str:
     }.get(str(error), "a mount refused to freeze (code 121)")
 
 
-def _summary(mounts: list[EventRef], results: list[EventRef], no_signal: list[EventRef], lock: list[EventRef]) -> str:
+def _summary(mounts: list[EventRef], results: list[EventRef], no_signal: list[EventRef], lock: list[EventRef]) -> Text:
     if mounts:
         names = sorted({str(r.event.attrs.get("mount")) for r in mounts if r.event.attrs.get("mount")})
         why = mounts[0].event.attrs.get("error_message")
-        return (
+        return say(
             f"The backup could not freeze {', '.join(names) or 'a file system'}"
             + (f" ({why})" if why else "")
             + ", so no "
             "consistent snapshot could be taken. Check that mount (stale or duplicate entry, unclean file system) or "
-            "skip it with MountsToSkip in /etc/azure/vmbackup.conf."
+            "skip it with MountsToSkip in /etc/azure/vmbackup.conf.",
+            f"备份无法冻结 {'、'.join(names) or '某个文件系统'}"
+            + (f"（{why}）" if why else "")
+            + "，因此无法创建一致的快照。请检查该挂载点（过时或重复的条目、未正常卸载的文件系统），"
+            "或在 /etc/azure/vmbackup.conf 中用 MountsToSkip 跳过它。",
         )
     errors = {"timeout" if r.event.attrs.get("timedout") is True else r.event.attrs.get("error") for r in results}
     if lock or "already_frozen" in errors:
-        return (
+        return say(
             "Another freezer (such as Site Recovery) held the file-system freeze lock during the backup, so the "
-            "backup could not freeze the file systems. Schedule the two apart."
+            "backup could not freeze the file systems. Schedule the two apart.",
+            "备份期间另一个冻结程序（例如 Site Recovery）持有文件系统冻结锁，因此备份无法冻结文件系统。"
+            "请将两者的计划时间错开。",
         )
     if no_signal or "timeout" in errors:
-        return (
+        return say(
             "The file systems did not report frozen within the wait time (freeze timeout, code 122): heavy I/O or a "
-            "slow mount delayed the freeze. Raise SafeFreezeWaitInSeconds or skip the slow mount."
+            "slow mount delayed the freeze. Raise SafeFreezeWaitInSeconds or skip the slow mount.",
+            "文件系统未在等待时间内报告已冻结（冻结超时，代码 122）：繁重的 I/O 或响应缓慢的挂载点拖慢了冻结。"
+            "请调大 SafeFreezeWaitInSeconds，或跳过该缓慢的挂载点。",
         )
-    return "A file system could not be frozen for the snapshot (codes 121-123)."
+    return say(
+        "A file system could not be frozen for the snapshot (codes 121-123).",
+        "有文件系统无法为快照而冻结（代码 121-123）。",
+    )

@@ -20,7 +20,7 @@ import re
 
 from analyzer.model import Event, EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family4._common_a import extension_refs
 
 _AGENT = ("waagent_log", "journal", "syslog")
@@ -77,14 +77,22 @@ def judge(ctx: RuleContext) -> Judgement:
             seen.add(why)
             j.support.append(ctx.line(ref, f"the agent could not report status ({why})"))
     if not j.support:
-        j.reason = (
-            "only the extension's own status-blob upload failed (statusBlobUploadError); the agent's report path "
-            "showed no failure"
+        en, zh = (
+            (
+                "only the extension's own status-blob upload failed (statusBlobUploadError); the agent's report path "
+                "showed no failure",
+                "只有扩展自身的状态 blob 上传失败（statusBlobUploadError）；来宾代理的状态报告路径没有出现失败",
+            )
             if own
-            else "the agent reported no status-upload failure in the window"
+            else (
+                "the agent reported no status-upload failure in the window",
+                "来宾代理在时间窗口内没有报告状态上传失败",
+            )
         )
         if ctx.run is not None and ctx.run.final_code == "4":
-            j.reason += "; the status stuck at code 4 means the extension never finished, not that its status was lost"
+            en += "; the status stuck at code 4 means the extension never finished, not that its status was lost"
+            zh += "；状态停留在代码 4 表示扩展从未完成，而不是其状态丢失"
+        j.reason = say(en, zh)
         return j
     recovered = [r for r in ok if r.index > failures[-1][0].index]
     for ref in recovered[:1]:
@@ -94,12 +102,19 @@ def judge(ctx: RuleContext) -> Judgement:
         j.support.append(ctx.line(ref, "the extension's own status-blob upload failed as well", weight=0.2))
     if not finished:
         j.cap = "possible"
-        j.reason = "the agent could not report status, but the extension never reached a final status to report"
-    j.summary = (
+        j.reason = say(
+            "the agent could not report status, but the extension never reached a final status to report",
+            "来宾代理无法报告状态，但扩展也从未到达可报告的最终状态",
+        )
+    did = say("finished its snapshot", "已完成快照") if finished else say("ran", "已运行")
+    j.summary = say(
         "The backup extension "
-        + ("finished its snapshot" if finished else "ran")
+        + did.en
         + ", but the guest agent could not upload the VM status (its status-blob uploads through the host and to "
         "storage failed), so Azure Backup never saw the result. Restore access to 168.63.129.16 (port 32526) and to "
-        "storage; if the status blob is missing, any VM update (a tag change) recreates it."
+        "storage; if the status blob is missing, any VM update (a tag change) recreates it.",
+        "备份扩展" + did.zh_cn + "，但来宾代理无法上传 VM 状态（经由主机和直接到存储的状态 blob 上传都失败了），"
+        "因此 Azure 备份始终没有收到结果。请恢复对 168.63.129.16（端口 32526）和存储的访问；"
+        "如果状态 blob 丢失，任何 VM 更新（例如修改标记）都会重新创建它。",
     )
     return j

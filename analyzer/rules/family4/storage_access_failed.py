@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import re
 
+from analyzer.knowledge import Text
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family4._common_a import (
     extension_refs,
     first_and_final,
     other_snapshotters,
-    run_label,
     succeeded,
+    succeeded_reason,
     with_codes,
 )
 
@@ -72,9 +73,8 @@ def judge(ctx: RuleContext) -> Judgement:
     if throttled:  # 409 is also the throttling answer: in a throttled run a bare 409 is no refusal
         refused = [(r, why) for r, why in refused if why != "HTTP 409" and not _RATE.search(why)]
     if succeeded(ctx):
-        j.reason = (
-            f"{run_label(ctx)} succeeded (code {ctx.run.final_code if ctx.run else '?'}): "
-            "any refused or throttled call was retried away"
+        j.reason = succeeded_reason(
+            ctx, "any refused or throttled call was retried away", "被拒绝或被限流的调用都已通过重试解决"
         )
         return j
     for ref in limit[:1]:
@@ -95,9 +95,15 @@ def judge(ctx: RuleContext) -> Judgement:
         j.support.append(ctx.line(ref, "code 173: storage throttled the snapshot calls"))
     if not j.support:
         j.reason = (
-            "code 761 without a refused disk: the failed disks got no answer (a network matter)"
+            say(
+                "code 761 without a refused disk: the failed disks got no answer (a network matter)",
+                "有代码 761，但没有被拒绝的磁盘：失败的磁盘没有收到任何应答（属于网络问题）",
+            )
             if partial
-            else "no snapshot call was refused by storage in the run (no 403/409, no code 85, 173 or 761 with refusals)"
+            else say(
+                "no snapshot call was refused by storage in the run (no 403/409, no code 85, 173 or 761 with refusals)",
+                "本次运行中没有快照调用被存储拒绝（没有 403/409，也没有伴随拒绝的代码 85、173 或 761）",
+            )
         )
         return j
     if throttled and not limit and not refused:
@@ -109,21 +115,25 @@ def judge(ctx: RuleContext) -> Judgement:
     return j
 
 
-def _summary(limit: bool, refused: bool, partial: bool, throttled: bool) -> str:
+def _summary(limit: bool, refused: bool, partial: bool, throttled: bool) -> Text:
     if limit:
-        return (
+        return say(
             "Azure Storage refused the disk snapshot because the disk already has too many blob snapshots "
-            "(code 85), so the backup could not take its snapshot."
+            "(code 85), so the backup could not take its snapshot.",
+            "Azure 存储拒绝了磁盘快照，因为该磁盘已有过多的 blob 快照（代码 85），因此备份无法创建快照。",
         )
     if refused:
         what = "Some disks were snapshotted but the others" if partial else "The snapshot calls"
-        return (
+        what_zh = "部分磁盘已完成快照，但其余磁盘的快照调用" if partial else "快照调用"
+        return say(
             f"{what} were refused by Azure Storage (authorisation or conflict answers such as HTTP 403/409), "
-            "so the snapshot set was incomplete and the backup failed."
+            "so the snapshot set was incomplete and the backup failed.",
+            f"{what_zh}被 Azure 存储拒绝（授权或冲突类应答，例如 HTTP 403/409），因此快照集不完整，备份失败。",
         )
     if throttled:
-        return (
+        return say(
             "Azure Storage throttled the snapshot calls (code 173, snapshot rate exceeded), so the backup "
-            "gave up; too many snapshots are being taken of these disks at the same time."
+            "gave up; too many snapshots are being taken of these disks at the same time.",
+            "Azure 存储对快照调用进行了限流（代码 173，超出快照速率），因此备份放弃；这些磁盘同时被创建的快照过多。",
         )
-    return "Azure Storage refused the snapshot calls."
+    return say("Azure Storage refused the snapshot calls.", "Azure 存储拒绝了快照调用。")

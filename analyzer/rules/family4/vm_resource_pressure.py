@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Judgement, RuleContext
-from analyzer.rules.family4._common_a import final_code, run_label, succeeded
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
+from analyzer.rules.family4._common_a import final_code, succeeded, succeeded_reason
 
 _SYSTEM_SOURCES = ("syslog", "journal", "dmesg")
 _EXTENSION_WORDS = ("VMSnapshot", "handle.py", "handle.sh", "safefreeze", "RecoveryServices")
@@ -57,9 +57,16 @@ def judge(ctx: RuleContext) -> Judgement:
     ]
     if not ctx.has_kind(*_SYSTEM_SOURCES) and not (ooms or throttled):
         # the agent's log alone cannot show an OOM kill or VM-wide pressure: no answer from its silence
-        return Judgement(not_evaluable=["syslog, journal or dmesg (kernel OOM records) or agent resource metrics"])
+        return Judgement(
+            not_evaluable=[
+                say(
+                    "syslog, journal or dmesg (kernel OOM records) or agent resource metrics",
+                    "syslog、journal 或 dmesg（内核 OOM 记录），或来宾代理的资源指标",
+                )
+            ]
+        )
     if succeeded(ctx):
-        j.reason = f"{run_label(ctx)} succeeded (code {ctx.run.final_code if ctx.run else '?'}): no pressure stopped it"
+        j.reason = succeeded_reason(ctx, "no pressure stopped it", "没有资源压力使其中断")
         return j
     for ref in victims[:2]:
         # decisive: the kernel (or the extension itself) says the backup's own process ran out of memory
@@ -72,17 +79,30 @@ def judge(ctx: RuleContext) -> Judgement:
         # a throttled agent or another extension is only a hint of a busy VM
         j.support.append(ctx.line(ref, note, weight=None if ours else 0.25))
     if not j.support:
-        j.reason = "no OOM kill, memory-pressure kill or CPU throttling in the run window"
+        j.reason = say(
+            "no OOM kill, memory-pressure kill or CPU throttling in the run window",
+            "运行时间窗口内没有 OOM 终止、内存压力导致的终止或 CPU 限流",
+        )
         return j
     unfinished = ctx.run is not None and ctx.run.outcome == "unfinished"
     if not victims and not (unfinished or final_code(ctx) in _PRESSURE_CODES):
         j.cap = "possible"
-        j.reason = "the VM was under pressure, but the run failed for a reason pressure does not explain"
+        j.reason = say(
+            "the VM was under pressure, but the run failed for a reason pressure does not explain",
+            "VM 当时承受资源压力，但本次运行失败的原因无法用资源压力解释",
+        )
     j.summary = (
-        "The VM ran out of memory during the backup and the kernel killed the backup extension's process, so the "
-        "snapshot task never finished or reported."
+        say(
+            "The VM ran out of memory during the backup and the kernel killed the backup extension's process, so the "
+            "snapshot task never finished or reported.",
+            "VM 在备份期间内存耗尽，内核终止了备份扩展的进程，因此快照任务始终未能完成，也未报告状态。",
+        )
         if victims
-        else "The VM was under heavy memory or CPU pressure during the backup, which delayed or stopped the snapshot "
-        "task. Back up when the VM is quieter or give it more resources."
+        else say(
+            "The VM was under heavy memory or CPU pressure during the backup, which delayed or stopped the snapshot "
+            "task. Back up when the VM is quieter or give it more resources.",
+            "备份期间 VM 承受着很高的内存或 CPU 压力，延迟或中断了快照任务。"
+            "请在 VM 较空闲时进行备份，或为其分配更多资源。",
+        )
     )
     return j

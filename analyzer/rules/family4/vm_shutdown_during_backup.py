@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from analyzer.model import Event, EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import EventRef, Evidence, Judgement, RuleContext
+from analyzer.rules.base import EventRef, Evidence, Judgement, RuleContext, say
 from analyzer.rules.family4._common_a import STATUS_KINDS, run_label
 
 _SYSTEM = ("syslog", "journal", "dmesg")
@@ -55,7 +55,14 @@ def judge(ctx: RuleContext) -> Judgement:
     marks = [(r, k) for r in ctx.events(in_window=True) if (k := _event(r.event)) and r.time is not None]
     during = [(r, k) for r, k in marks if (start is None or r.time >= start) and (final is None or r.time < final)]
     if not ctx.has_kind(*_SYSTEM) and not marks and not _agent_after(ctx):
-        return Judgement(not_evaluable=["syslog, journal or dmesg (boot and shutdown records)"])
+        return Judgement(
+            not_evaluable=[
+                say(
+                    "syslog, journal or dmesg (boot and shutdown records)",
+                    "syslog、journal 或 dmesg（启动和关机记录）",
+                )
+            ]
+        )
     j = Judgement()
     downs = [(r, k) for r, k in during if k in ("shutdown", "reboot")]
     stops = [r for r, k in during if k == "agent_stop"]
@@ -72,33 +79,59 @@ def judge(ctx: RuleContext) -> Judgement:
     if not j.support and (off := _off_during(ctx)) is not None:
         j.support.append(off)
         j.cap = "possible"
-        j.reason = "the VM was already off when the backup ran: nothing in the window itself shows it"
-        j.summary = (
+        j.reason = say(
+            "the VM was already off when the backup ran: nothing in the window itself shows it",
+            "备份运行时 VM 已经处于关机状态：时间窗口内本身没有记录能显示这一点",
+        )
+        j.summary = say(
             "The VM had been shut down from inside the guest before the backup and was still off when the backup "
             "ran, so there was no agent to run the snapshot. Start the VM (or shut it down from the portal only "
-            "outside the backup schedule) and re-run the backup."
+            "outside the backup schedule) and re-run the backup.",
+            "VM 在备份之前已从来宾系统内部关机，备份运行时仍处于关机状态，因此没有来宾代理来执行快照。"
+            "请启动 VM（或仅在备份计划之外从门户关机），然后重新运行备份。",
         )
         return j
     if not j.support:
         late = [r for r, k in marks if k in ("shutdown", "reboot") and final is not None and r.time >= final]
+        label = run_label(ctx)
         j.reason = (
-            f"the VM shut down only after {run_label(ctx)} had written its final status"
+            say(
+                f"the VM shut down only after {label.en} had written its final status",
+                f"VM 是在 {label.zh_cn} 写入最终状态之后才关机的",
+            )
             if late
-            else "no shutdown, reboot or agent stop while the run was going on"
+            else say(
+                "no shutdown, reboot or agent stop while the run was going on",
+                "运行期间没有关机、重启或来宾代理停止",
+            )
         )
         return j
     if not downs and not stops:
         j.cap = "possible"
-        j.reason = "a new boot without any shutdown record: a crash or a forced restart, not a shutdown from the guest"
+        j.reason = say(
+            "a new boot without any shutdown record: a crash or a forced restart, not a shutdown from the guest",
+            "有新的启动，但没有任何关机记录：这是崩溃或强制重启，而不是从来宾系统内部关机",
+        )
     elif not downs and not [r for r in boots if r.event.parser in _SYSTEM]:
         j.cap = "possible"
-        j.reason = "only the agent stopped or restarted; no system record shows a VM shutdown or reboot"
-    j.summary = (
+        j.reason = say(
+            "only the agent stopped or restarted; no system record shows a VM shutdown or reboot",
+            "只有来宾代理停止或重启；没有系统记录显示 VM 关机或重启",
+        )
+    how = (
+        say("rebooted", "重启") if any(k == "reboot" for _, k in downs) else say("shut down or restarted", "关机或重启")
+    )
+    label = run_label(ctx)
+    j.summary = say(
         "The VM was "
-        + ("rebooted" if any(k == "reboot" for _, k in downs) else "shut down or restarted")
-        + f" while the backup was running ({run_label(ctx)}), so the snapshot task was killed before it could finish "
+        + how.en
+        + f" while the backup was running ({label.en}), so the snapshot task was killed before it could finish "
         "or report its status. Shut the VM down from the portal rather than inside the guest, and re-run the backup "
-        "while it runs."
+        "while it runs.",
+        f"VM 在备份运行期间（{label.zh_cn}）被"
+        + how.zh_cn
+        + "，因此快照任务在完成或报告状态之前就被终止。请从门户关闭 VM，而不要在来宾系统内部关机，"
+        "并在 VM 运行时重新运行备份。",
     )
     return j
 
