@@ -101,7 +101,7 @@ def diagnose(
             continue
         missing = cause.missing(kinds)
         if missing:
-            diagnosis.not_evaluable.append((cause, [" or ".join(group) for group in missing]))
+            diagnosis.not_evaluable.append((cause, [say(" or ".join(g), " 或 ".join(g)) for g in missing]))
             continue
         judge = rules.get(cause.id)
         if judge is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,17 @@ def test_cloud_follows_the_storage_suffix_in_the_logs(tmp_path: Path) -> None:
     report = _analyze_json(log)
     assert report["vm"]["cloud"] == "AzureChinaCloud"
     assert _analyze_json(EXAMPLE)["vm"]["cloud"] == "AzureCloud"
+
+
+def test_zh_cn_report_speaks_chinese_in_rule_sentences() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer", "analyze", str(EXAMPLE), "--json", "-", "--lang", "zh-CN"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    report = json.loads(out)
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    assert cjk.search(report["findings"][0]["summary"])
+    assert all(cjk.search(r["reason"]) for r in report["ruled_out"])
+    assert all(cjk.search(m) or "_" in m for r in report["not_evaluable"] for m in r["missing"])
