@@ -360,3 +360,51 @@ def guarded(events: Iterable[Event], ctx: ParseContext, message_limit: int = 400
         if isinstance(fact.value, str) and len(fact.value) > 300:
             fact.value = short(fact.value, 300)
         fact.attrs = bounded(fact.attrs)
+
+
+class RoleIdentity:
+    """Deployment, role, instance and incarnation as HostingEnvironmentConfig and SharedConfig state them."""
+
+    def __init__(self, root: Element) -> None:
+        deployment, role, inc = child(root, "Deployment"), child(root, "Role"), child(root, "Incarnation")
+        self.deployment = deployment.get("name") if deployment is not None else None
+        self.role = role.get("name") if role is not None else None
+        self.instance = inc.get("instance") if inc is not None else None
+        self.incarnation = as_int(inc.get("number")) if inc is not None else None
+        if self.incarnation is None:
+            self.incarnation = as_int(root.get("goalStateIncarnation"))
+
+    def record(self, ctx: ParseContext, text: str, source: str) -> None:
+        """The deployment.name, role.name and role.instance facts, with their lines."""
+        if self.deployment:
+            ctx.fact("deployment.name", self.deployment, line=line_of(text, "<Deployment"), source=source)
+        if self.role:
+            ctx.fact("role.name", self.role, line=line_of(text, "<Role "), source=source)
+        if self.instance:
+            ctx.fact("role.instance", self.instance, line=line_of(text, "<Incarnation"), source=source)
+
+    def event(self, document: str, wall: datetime | None, raw: str, extra: str, attrs: dict[str, Any]) -> Event:
+        """One goal_state_fetch event naming the document and the identity it carries."""
+        from analyzer.model import Clock, EventKind
+
+        full = {"document": document, **attrs}
+        for key, value in (
+            ("incarnation", self.incarnation),
+            ("deployment", self.deployment),
+            ("role_name", self.role),
+        ):
+            if value is not None:
+                full[key] = value
+        message = (
+            f"{document} deployment={self.deployment} role={self.role} instance={self.instance} "
+            f"incarnation={self.incarnation}{extra}"
+        )
+        return Event(
+            line=1,
+            kind=EventKind.GOAL_STATE_FETCH,
+            message=message,
+            wall=wall,
+            clock=Clock.UTC if wall else Clock.UNKNOWN,
+            time_raw=raw,
+            attrs=full,
+        )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.model import Clock, Event, EventKind
+from analyzer.model import Event, EventKind
 from parsers import registry
 from parsers._state_common import (
-    as_int,
+    RoleIdentity,
     child,
     children,
     guarded,
@@ -42,28 +42,13 @@ def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
         ctx.unclassified += 1
         return
     wall, raw, _ = history_stamp(ctx.path, ctx.member)
-    deployment = child(root, "Deployment")
-    role = child(root, "Role")
-    inc = child(root, "Incarnation")
-    deployment_name = deployment.get("name") if deployment is not None else None
-    role_name = role.get("name") if role is not None else None
-    incarnation = as_int(inc.get("number")) if inc is not None else None
-    instance = inc.get("instance") if inc is not None else None
-    if incarnation is None:
-        incarnation = as_int(root.get("goalStateIncarnation"))
+    ident = RoleIdentity(root)
     settings = children(child(root, "ApplicationSettings"), "Setting")
     # AccountKey= marks a storage connection string: note the fact, never the value.
     has_key = any("accountkey=" in (s.get("value") or "").lower() for s in settings)
-    if deployment_name:
-        ctx.fact(
-            "deployment.name", deployment_name, line=line_of(text, "<Deployment"), source="HostingEnvironmentConfig"
-        )
-    if role_name:
-        ctx.fact("role.name", role_name, line=line_of(text, "<Role "), source="HostingEnvironmentConfig")
-    if instance:
-        ctx.fact("role.instance", instance, line=line_of(text, "<Incarnation"), source="HostingEnvironmentConfig")
-    if incarnation is not None:
-        ctx.fact("hosting_env.incarnation", incarnation, line=line_of(text, "<Incarnation"))
+    ident.record(ctx, text, "HostingEnvironmentConfig")
+    if ident.incarnation is not None:
+        ctx.fact("hosting_env.incarnation", ident.incarnation, line=line_of(text, "<Incarnation"))
     if settings:
         ctx.fact(
             "hosting_env.application_settings",
@@ -71,22 +56,7 @@ def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
             line=line_of(text, "<ApplicationSettings"),
             has_account_key=has_key,
         )
-    attrs: dict[str, object] = {"document": "HostingEnvironmentConfig", "has_account_key": has_key}
-    for key, value in (("incarnation", incarnation), ("deployment", deployment_name), ("role_name", role_name)):
-        if value is not None:
-            attrs[key] = value
-    yield Event(
-        line=1,
-        kind=EventKind.GOAL_STATE_FETCH,
-        message=(
-            f"HostingEnvironmentConfig deployment={deployment_name} role={role_name} "
-            f"instance={instance} incarnation={incarnation}"
-        ),
-        wall=wall,
-        clock=Clock.UTC if wall else Clock.UNKNOWN,
-        time_raw=raw,
-        attrs=attrs,
-    )
+    yield ident.event("HostingEnvironmentConfig", wall, raw, "", {"has_account_key": has_key})
 
 
 def _sniff(head: str) -> bool:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.model import Clock, Event, EventKind
+from analyzer.model import Event, EventKind
 from parsers import registry
-from parsers._state_common import as_int, child, children, guarded, history_stamp, line_of, local, parse_xml, read_doc
+from parsers._state_common import (
+    RoleIdentity,
+    child,
+    children,
+    guarded,
+    history_stamp,
+    line_of,
+    local,
+    parse_xml,
+    read_doc,
+)
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
 
@@ -28,43 +38,17 @@ def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
         ctx.unclassified += 1
         return
     wall, raw, _ = history_stamp(ctx.path, ctx.member)
-    deployment = child(root, "Deployment")
-    role = child(root, "Role")
-    inc = child(root, "Incarnation")
-    deployment_name = deployment.get("name") if deployment is not None else None
-    role_name = role.get("name") if role is not None else None
-    instance = inc.get("instance") if inc is not None else None
-    incarnation = as_int(inc.get("number")) if inc is not None else as_int(root.get("goalStateIncarnation"))
+    ident = RoleIdentity(root)
     instances = children(child(root, "Instances"), "Instance")
-    if deployment_name:
-        ctx.fact("deployment.name", deployment_name, line=line_of(text, "<Deployment"), source="SharedConfig")
-    if role_name:
-        ctx.fact("role.name", role_name, line=line_of(text, "<Role "), source="SharedConfig")
-    if instance:
-        ctx.fact("role.instance", instance, line=line_of(text, "<Incarnation"), source="SharedConfig")
+    ident.record(ctx, text, "SharedConfig")
     address = None
     for node in instances:
-        ident = node.get("id")
-        if (ident and ident == instance) or len(instances) == 1:
+        ident_id = node.get("id")
+        if (ident_id and ident_id == ident.instance) or len(instances) == 1:
             address = node.get("address")
     if address:
         ctx.fact("network.private_ip", address, line=line_of(text, f'address="{address}"'), source="SharedConfig")
-    attrs: dict[str, object] = {"document": "SharedConfig", "instances": len(instances)}
-    for key, value in (("incarnation", incarnation), ("deployment", deployment_name), ("role_name", role_name)):
-        if value is not None:
-            attrs[key] = value
-    yield Event(
-        line=1,
-        kind=EventKind.GOAL_STATE_FETCH,
-        message=(
-            f"SharedConfig deployment={deployment_name} role={role_name} instance={instance} "
-            f"incarnation={incarnation} instances={len(instances)}"
-        ),
-        wall=wall,
-        clock=Clock.UTC if wall else Clock.UNKNOWN,
-        time_raw=raw,
-        attrs=attrs,
-    )
+    yield ident.event("SharedConfig", wall, raw, f" instances={len(instances)}", {"instances": len(instances)})
 
 
 def _sniff(head: str) -> bool:
