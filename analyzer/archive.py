@@ -342,6 +342,9 @@ def iter_zip(path: Path, budget: Budget, address: str) -> Iterator[Extracted]:
                     compressed = max(info.compress_size, 1)
                     size, truncated = copy_capped(src, dst, budget, member_address, lambda c=compressed: c)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, *_STREAM_ERRORS) as exc:
+                if not dst.exists():  # its local header is damaged: nothing of it could be read
+                    budget.warnings.append(f"{member_address}: damaged member ({_short(exc)}); not read")
+                    continue
                 budget.warnings.append(f"{member_address}: damaged member ({_short(exc)}); readable part kept")
                 size, truncated = dst.stat().st_size, True
             yield Extracted(name=name, file=dst, size=size, truncated=truncated)

@@ -13,6 +13,7 @@ import click
 from analyzer import __version__
 from analyzer.bundle import BundleError
 from analyzer.limits import LimitError, Limits
+from analyzer.textio import terminal_safe
 from analyzer.timezone import TimeZoneError, TimeZoneInfo, parse_tz_option
 
 EXIT_OK = 0
@@ -77,10 +78,10 @@ def _guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
         try:
             code = fn(*args, **kwargs) or EXIT_OK
         except Fail as exc:
-            click.echo(f"snapdiag: {exc}", err=True)
+            click.echo(terminal_safe(f"snapdiag: {exc}"), err=True)
             code = exc.code
         except BundleError as exc:
-            click.echo(f"snapdiag: {exc}", err=True)
+            click.echo(terminal_safe(f"snapdiag: {exc}"), err=True)
             code = EXIT_UNREADABLE
         except BrokenPipeError:
             # the reader went away (``| head``): stop quietly, as other text tools do

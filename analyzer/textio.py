@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
+# C0 controls but tab and newline, DEL and C1: escape sequences a terminal would obey
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CHUNK = 1 << 16
 _CHECKPOINT_EVERY = 4096
+
+
+def terminal_safe(text: str) -> str:
+    """Log text made inert for a terminal: control characters (ESC, BEL, CR...) shown as ``\\xNN``."""
+    return _TERMINAL_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _decoder_for(head: bytes) -> tuple[str, int]:

@@ -13,6 +13,7 @@ from analyzer.limits import Limits
 from analyzer.pipeline import analyse
 from analyzer.redact import Redactor
 from analyzer.result import build_result
+from analyzer.textio import terminal_safe
 from analyzer.timezone import TimeZoneInfo
 from reports.html import render_html
 from reports.json import render_json
@@ -52,7 +53,7 @@ def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, opt
     if html_out:
         _write(html_out, render_html(result, redactor, lang, view))
     if options.summary:
-        click.echo(render_summary(result, redactor, lang, options.summary), nl=False)
+        click.echo(terminal_safe(render_summary(result, redactor, lang, options.summary)), nl=False)
     if not json_out and not html_out and not options.summary:
         verdict = result["result"]
         click.echo(f"status: {verdict['status']}  top cause: {verdict['top_cause']}")
@@ -61,7 +62,7 @@ def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, opt
             f"events: {result['timeline']['events']}"
         )
         for warning in result["bundle"]["warnings"][:10]:
-            click.echo(f"warning: {redactor(warning)}")
+            click.echo(terminal_safe(f"warning: {redactor(warning)}"))
     if options.expect is not None:
         top = result["result"]["top_cause"]
         met = result["result"]["status"] != "diagnosed" if options.expect == "none" else top == options.expect

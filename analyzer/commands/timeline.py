@@ -15,6 +15,7 @@ from analyzer.limits import Limits
 from analyzer.merge import EventSpill
 from analyzer.pipeline import analyse
 from analyzer.redact import Redactor
+from analyzer.textio import terminal_safe
 from analyzer.timeline import COLUMNS, Timeline, format_time
 from analyzer.timezone import TimeZoneInfo
 
@@ -155,6 +156,9 @@ def _write_filtered(
         else:
             first_line = (row["message"] or "").split("\n", 1)[0]
             out.write(
-                f"{row['time'] or '-':27} {row['level'] or '-':7} {row['kind']:20} "
-                f"{row['source']}:{row['line']}  {first_line}\n"
+                terminal_safe(
+                    f"{row['time'] or '-':27} {row['level'] or '-':7} {row['kind']:20} "
+                    f"{row['source']}:{row['line']}  {first_line}"
+                )
+                + "\n"
             )

@@ -20,25 +20,30 @@ GUARD_SECONDS = 120
 GUARD_RSS_MB = 1024
 
 
-def _analyze(tmp_path: Path, target: Path, *extra: str) -> tuple[CliRun, dict | None]:
+def guarded(tmp_path: Path, args: list[str], outputs: set[str]) -> CliRun:
+    """Run the CLI in tmp_path/cwd under the hang guards; only ``outputs`` may appear there.
+
+    TMPDIR is a private folder that must be empty afterwards; no traceback, at most one stderr line.
+    """
     work = tmp_path / "cwd"
     work.mkdir(exist_ok=True)
     private_tmp = tmp_path / "tmpdir"
     private_tmp.mkdir(exist_ok=True)
-    run = run_cli(
-        ["analyze", str(target), "--json", "out.json", *extra],
-        cwd=work,
-        timeout=GUARD_SECONDS,
-        env={"TMPDIR": str(private_tmp)},
-    )
+    run = run_cli(args, cwd=work, timeout=GUARD_SECONDS, env={"TMPDIR": str(private_tmp)})
     assert not run.timed_out, "hang guard tripped"
     assert run.max_rss_mb < GUARD_RSS_MB, run.max_rss_mb
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
     assert len(run.stderr.strip().splitlines()) <= 1, run.stderr
-    # nothing written outside the requested output and the private temp dir, which is left empty
-    assert {p.name for p in work.iterdir()} <= {"out.json"}
+    # nothing written outside the requested outputs and the private temp dir, which is left empty
+    assert {p.name for p in work.iterdir()} <= outputs
     assert list(private_tmp.iterdir()) == []
-    report = json.loads((work / "out.json").read_text()) if (work / "out.json").exists() else None
+    return run
+
+
+def _analyze(tmp_path: Path, target: Path, *extra: str) -> tuple[CliRun, dict | None]:
+    run = guarded(tmp_path, ["analyze", str(target), "--json", "out.json", *extra], {"out.json"})
+    out = tmp_path / "cwd" / "out.json"
+    report = json.loads(out.read_text()) if out.exists() else None
     return run, report
 
 
