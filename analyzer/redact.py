@@ -57,9 +57,16 @@ _XML_SECRET = re.compile(
 )
 _ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)([^;\s\"'<]+)")
 _PROXY_CRED = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@]+):([^@/\s]+)@")
+# The same URL cut before its "@" (a message shortened for a title or a table cell, a line cut at
+# max_record_bytes): at the very end of the text, "user:pass" is credentials unless it is a port.
+_PROXY_CRED_CUT = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@\[\]]+):(?!\d*\s*…?\s*\Z)([^@/\s…]+)(?=\s*…?\s*\Z)")
 _PASSWORD_KV = re.compile(
     r"(?i)([\"']?(?:password|passwd|pwd|secret|client_secret)[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
 )
+# A stand-in already in place: redacting twice (the page redacts its view model and the result)
+# must give the same text, or one secret shows two stand-ins across the outputs of one run.
+_STAND_IN = re.compile(r"[\"']?(<[a-z]+-[0-9a-f]{4,6}>)[\"']?")
+_PEM_DONE = re.compile(r"-----BEGIN [A-Z0-9 ]+----- <pem-[0-9a-f]{6}>")
 _CACHE_MAX_LEN = 256
 _CACHE_MAX_ENTRIES = 50_000
 
@@ -72,6 +79,9 @@ class Redactor:
         self._cache: dict[str, str] = {}
 
     def stand_in(self, kind: str, secret: str, length: int = 6) -> str:
+        done = _STAND_IN.fullmatch(secret.strip())
+        if done:
+            return done.group(1)
         digest = hmac.new(self.key, f"{kind}\0{secret}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
         return f"<{kind}-{digest[:length]}>"
 
@@ -96,7 +106,13 @@ class Redactor:
         out = text
         if "-----BEGIN" in out:
             out = self._sub(
-                _PEM_BLOCK, out, lambda m: f"-----BEGIN {m.group(1)}----- {self.stand_in('pem', m.group(0))}"
+                _PEM_BLOCK,
+                out,
+                lambda m: (
+                    m.group(0)
+                    if _PEM_DONE.match(m.group(0)) and "-----END" not in m.group(0)
+                    else f"-----BEGIN {m.group(1)}----- {self.stand_in('pem', m.group(0))}"
+                ),
             )
         if "<" in out:
             out = self._sub(
@@ -114,6 +130,12 @@ class Redactor:
                 _PROXY_CRED,
                 out,
                 lambda m: f"{m.group(1)}://{self.stand_in('user', m.group(2), 4)}:{self.stand_in('pass', m.group(3))}@",
+            )
+        if "://" in out:
+            out = self._sub(
+                _PROXY_CRED_CUT,
+                out,
+                lambda m: f"{m.group(1)}://{self.stand_in('user', m.group(2), 4)}:{self.stand_in('pass', m.group(3))}",
             )
         if "password" in lower or "passwd" in lower or "pwd" in lower or "secret" in lower:
             out = self._sub(_PASSWORD_KV, out, lambda m: m.group(1) + self.stand_in("password", m.group(2)))
@@ -143,5 +165,31 @@ class Redactor:
                 out[k] = v
             return out
         if isinstance(value, list | tuple):
-            return [self.deep(v) for v in value]
+            out_list = [self.deep(v) for v in value]
+            if any(isinstance(v, str) and "-----" in v for v in value):
+                self._pem_body_lines(value, out_list)
+            return out_list
         return value
+
+    def _pem_body_lines(self, raw: list[object] | tuple[object, ...], out: list[object]) -> None:
+        """A list of consecutive lines (evidence context) splits a key block over several strings:
+        the body lines between ``-----BEGIN`` and ``-----END`` carry no marker of their own, so they
+        are replaced here; a list that opens inside a block (its first marker is an END) is treated
+        as body up to that END."""
+        strings = [(i, v) for i, v in enumerate(raw) if isinstance(v, str)]
+        first = next((v for _, v in strings if "-----BEGIN" in v or "-----END" in v), "")
+        end_at, begin_at = first.find("-----END"), first.find("-----BEGIN")
+        inside = end_at >= 0 and (begin_at < 0 or end_at < begin_at)
+        for i, text in strings:
+            if inside:
+                end = text.find("-----END")
+                if end < 0:
+                    out[i] = self.stand_in("pem", text)
+                    continue
+                inside = False
+                if end > 0:
+                    out[i] = self.stand_in("pem", text[:end]) + str(self(text[end:]))
+                text = text[end + 8 :]
+            begin = text.rfind("-----BEGIN")
+            if begin >= 0 and "-----END" not in text[begin:]:
+                inside = True
