@@ -316,7 +316,9 @@ def _lanes(
     }
 
 
-def _rows(analysis: Analysis, result: dict[str, Any]) -> tuple[dict[int, dict[str, Any]], dict[str, int]]:
+def _rows(
+    analysis: Analysis, result: dict[str, Any], redactor: Redactor
+) -> tuple[dict[int, dict[str, Any]], dict[str, int]]:
     tl = analysis.timeline
     window = analysis.window
     index_of: dict[tuple[str, int], int] = {}
@@ -357,7 +359,10 @@ def _rows(analysis: Analysis, result: dict[str, Any]) -> tuple[dict[int, dict[st
     rows: dict[int, dict[str, Any]] = {}
     for order, i in enumerate(sorted(chosen)):
         ev = tl.events[i]
-        message = ev.message if len(ev.message) <= MAX_MESSAGE else ev.message[:MAX_MESSAGE] + " …"
+        # Redact before cutting: a cut secret would otherwise get the stand-in of its prefix (the
+        # swimlane titles cut this message again).
+        message = redactor(ev.message) or ""
+        message = message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + " …"
         rows[i] = {
             "index": i,
             "order": order,
@@ -416,7 +421,7 @@ def _rows(analysis: Analysis, result: dict[str, Any]) -> tuple[dict[int, dict[st
 
 def build_view(analysis: Analysis, result: dict[str, Any], lang: str, redactor: Redactor) -> dict[str, Any]:
     """Everything the page needs beyond ``result``; every string redacted."""
-    rows, counts = _rows(analysis, result)
+    rows, counts = _rows(analysis, result, redactor)
     lanes = _lanes(analysis, rows, lang, analysis.window)
     zoom = None
     zoom_span = None
