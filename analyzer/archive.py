@@ -350,13 +350,5 @@ def iter_zip(path: Path, budget: Budget, address: str) -> Iterator[Extracted]:
             yield Extracted(name=name, file=dst, size=size, truncated=truncated)
 
 
-def copy_file(path: Path, budget: Budget, address: str) -> Extracted:
-    """Copy a loose file into the work dir (the input may change or vanish while we read it)."""
-    dst = budget.new_file()
-    with open(path, "rb") as fh:
-        size, truncated = copy_capped(fh, dst, budget, address)
-    return Extracted(name=path.name, file=dst, size=size, truncated=truncated)
-
-
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)

@@ -66,10 +66,9 @@ def analyse(
         for ev in events:
             builder.add(ev)
         timeline = builder.finish(parsed.facts, tz)
-        run, basis, window = _choose(timeline, backup_time)
+        runs, run, basis, window = _choose(timeline, backup_time)
         if window is not None and basis != "whole-bundle" and _fill_window(parsed, timeline, window):
-            run, basis, window = _choose(timeline, backup_time)
-        runs = assemble(timeline)
+            runs, run, basis, window = _choose(timeline, backup_time)
         kinds = frozenset(st.source.kind for st in parsed.stats if st.source.bytes > 0)
         diagnosis = diagnose(timeline, runs, run, window, parsed.facts, kinds, job_error, backup_time)
     except BaseException:
@@ -80,14 +79,16 @@ def analyse(
 
 def _choose(
     timeline: Timeline, backup_time: tuple[datetime, datetime] | None
-) -> tuple[Run | None, str, tuple[datetime, datetime] | None]:
-    run, basis = select(assemble(timeline), backup_time)
+) -> tuple[list[Run], Run | None, str, tuple[datetime, datetime] | None]:
+    """The runs, the analysed one (an element of the runs) and the window to judge."""
+    runs = assemble(timeline)
+    run, basis = select(runs, backup_time)
     if run is not None:
-        return run, basis, run.window()
+        return runs, run, basis, run.window()
     if backup_time is not None:
-        return None, basis, (backup_time[0] - _BACKUP_BEFORE, backup_time[1] + _BACKUP_AFTER)
+        return runs, None, basis, (backup_time[0] - _BACKUP_BEFORE, backup_time[1] + _BACKUP_AFTER)
     first, last = timeline.first, timeline.last
-    return None, basis, (first, last) if first and last else None
+    return runs, None, basis, (first, last) if first and last else None
 
 
 def _fill_window(parsed: ParseOutput, timeline: Timeline, window: tuple[datetime, datetime]) -> int:

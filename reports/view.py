@@ -114,8 +114,7 @@ def _component(ev: Event) -> str:
 
 
 def _is_analysed(analysis: Analysis, run: Run) -> bool:
-    chosen = analysis.run
-    return chosen is not None and (chosen is run or (chosen.seq, chosen.start) == (run.seq, run.start))
+    return run is analysis.run  # the analysed run is one of analysis.runs
 
 
 def _anchor(index: int) -> str:
