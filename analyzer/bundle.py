@@ -286,7 +286,11 @@ _KEY_DOMAIN = b"snapdiag-redaction-key\0"
 
 
 def _sha256_file(path: Path) -> str:
-    return _file_digests(path)[0]
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _file_digests(path: Path) -> tuple[str, str]:
