@@ -11,7 +11,7 @@ from analyzer.bundle import Bundle, open_bundle
 from analyzer.engine import Diagnosis, diagnose
 from analyzer.limits import Limits
 from analyzer.merge import EventSpill
-from analyzer.model import Event
+from analyzer.model import Event, Fact
 from analyzer.parse import ParseOutput, iter_events, reparse_slice
 from analyzer.runs import Run, assemble, select
 from analyzer.timeline import Timeline, TimelineBuilder
@@ -51,10 +51,13 @@ def analyse(
     backup_time: tuple[datetime, datetime] | None = None,
     spill: EventSpill | None = None,
     job_error: str | None = None,
+    extra_facts: list[Fact] | None = None,
 ) -> Analysis:
     """Open, parse and order one bundle, and pick the run to judge.  The caller closes it.
 
     With ``spill``, every parsed event is also written there (for a complete timeline output).
+    ``extra_facts`` are facts learned outside the bundle (a batch's cross-bundle view) that rules
+    may read like any other fact.
     """
     bundle = open_bundle(inputs, limits)
     try:
@@ -65,6 +68,8 @@ def analyse(
         builder = TimelineBuilder()
         for ev in events:
             builder.add(ev)
+        if extra_facts:
+            parsed.facts.extend(extra_facts)
         timeline = builder.finish(parsed.facts, tz)
         runs, run, basis, window = _choose(timeline, backup_time)
         if window is not None and basis != "whole-bundle" and _fill_window(parsed, timeline, window):

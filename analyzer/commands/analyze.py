@@ -10,15 +10,9 @@ from pathlib import Path
 import click
 
 from analyzer.limits import Limits
-from analyzer.pipeline import analyse
-from analyzer.redact import Redactor
-from analyzer.result import build_result
+from analyzer.produce import ReportRequest, produce
 from analyzer.textio import terminal_safe
 from analyzer.timezone import TimeZoneInfo
-from reports.html import render_html
-from reports.json import render_json
-from reports.summary import render_summary
-from reports.view import build_view
 
 
 def _write(path: str, text: str) -> None:
@@ -44,16 +38,23 @@ def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, opt
     from analyzer.cli import EXIT_EXPECTATION
 
     json_out, html_out, lang = options.json_out, options.html_out, options.lang
-    with analyse(inputs, limits, tz, backup_time=options.backup_time, job_error=options.job_error) as analysis:
-        result = build_result(analysis, lang=lang)
-        redactor = Redactor(analysis.bundle.redaction_key or None)
-        view = build_view(analysis, result, lang, redactor) if html_out else None
-    if json_out:
-        _write(json_out, render_json(result, redactor))
-    if html_out:
-        _write(html_out, render_html(result, redactor, lang, view))
-    if options.summary:
-        click.echo(terminal_safe(render_summary(result, redactor, lang, options.summary)), nl=False)
+    request = ReportRequest(
+        lang=lang,
+        html=bool(html_out),
+        json=bool(json_out),
+        summary=options.summary,
+        tz=tz,
+        backup_time=options.backup_time,
+        job_error=options.job_error,
+    )
+    produced = produce(inputs, limits, request)
+    result, redactor = produced.result, produced.redactor
+    if json_out and produced.json is not None:
+        _write(json_out, produced.json)
+    if html_out and produced.html is not None:
+        _write(html_out, produced.html)
+    if produced.summary is not None:
+        click.echo(terminal_safe(produced.summary), nl=False)
     if not json_out and not html_out and not options.summary:
         verdict = result["result"]
         click.echo(f"status: {verdict['status']}  top cause: {verdict['top_cause']}")
