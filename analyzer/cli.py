@@ -237,3 +237,42 @@ def simulate(scenario: str, out: str, seed: int, size: str | None, era: str, lay
     from analyzer.commands.simulate import run_simulate
 
     return run_simulate(scenario, out, seed, size, era, layout)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "outdir", required=True, metavar="OUTDIR", help="folder for the reports and the summary")
+@click.option("--jobs", type=click.IntRange(min=1), help="worker processes (default: CPU count)")
+@click.option("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster: tcp://host:port")
+@click.option("--lang", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True)
+@click.option("--resume", is_flag=True, help="skip bundles whose reports exist for the same sha256")
+@limit_option
+@quiet_option
+@_guarded
+def batch(
+    inputs: tuple[str, ...],
+    outdir: str,
+    jobs: int | None,
+    scheduler: str | None,
+    lang: str,
+    resume: bool,
+    limit: tuple[str, ...],
+    quiet: bool,
+) -> int:
+    """Analyse many bundles: one report each, summary.csv/json and index.html (design §6)."""
+    from analyzer.commands.batch import BatchCommand, run_batch_command
+
+    command = BatchCommand(outdir=Path(outdir), jobs=jobs, scheduler=scheduler, lang=lang, resume=resume, quiet=quiet)
+    return run_batch_command(_check_inputs(inputs), _limits(limit), command)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to bind (loopback by default)")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8080, show_default=True)
+@click.option("--data", "data", metavar="DIR", help="history and reports folder (default: per-user data folder)")
+@_guarded
+def serve(host: str, port: int, data: str | None) -> int:
+    """Serve the drop-a-bundle web page."""
+    from analyzer.commands.serve import run_serve
+
+    return run_serve(host, port, Path(data) if data else None)
