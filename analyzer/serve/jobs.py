@@ -1,0 +1,163 @@
+"""Analyses of uploads, run in a small process pool so the server stays responsive.
+
+A job that raises becomes a failed history row; a worker that dies outright (out of memory,
+a crash in a C extension) breaks the pool, which is then replaced, and only the jobs that were in
+it fail.  A job longer than ``timeout_seconds`` is stopped inside its worker by an alarm.
+Uploaded files are deleted as soon as their job ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import shutil
+import signal
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from types import FrameType
+
+from analyzer.serve.store import Finished, History
+
+Analyser = Callable[[str, str, int], Finished]
+
+
+class JobTimeout(Exception):
+    """Raised inside a worker when a job has run longer than allowed."""
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise JobTimeout
+
+
+def _one_line(text: str, folder: str) -> str:
+    # messages name the private upload folder; the user knows the files by their own names
+    text = text.replace(folder + "/", "").replace(folder, "upload")
+    return (text.splitlines() or [""])[0][:300]
+
+
+def analyse_folder(folder: str, lang: str, timeout_seconds: int) -> Finished:
+    """Runs in a worker: analyse the uploaded files in ``folder`` and render every report."""
+    from analyzer.bundle import BundleError
+    from analyzer.limits import Limits
+    from analyzer.produce import ReportRequest, produce
+
+    inputs = sorted(str(p) for p in Path(folder).iterdir())
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(max(1, timeout_seconds))
+    try:
+        produced = produce(inputs, Limits(), ReportRequest(lang=lang, html=True, json=True, summary="text"))
+    except BundleError as exc:
+        return Finished(error=_one_line(str(exc), folder))
+    except JobTimeout:
+        return Finished(error=f"the analysis took longer than {timeout_seconds} s and was stopped")
+    except MemoryError:
+        return Finished(error="the analysis ran out of memory")
+    except Exception as exc:  # noqa: BLE001 - one bad bundle must not take the server down: report it as the job's error
+        return Finished(error=_one_line(f"internal error: {type(exc).__name__}: {exc}", folder))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    summary = produced.result.get("result", {})
+    top = next(
+        (f for f in produced.result.get("findings", []) if f.get("cause") == summary.get("top_cause")),
+        None,
+    )
+    redact = produced.redactor
+    return Finished(
+        status=summary.get("status"),
+        top_cause=summary.get("top_cause"),
+        title=redact(top.get("title")) if top else None,
+        verdict=top.get("verdict") if top else None,
+        confidence=top.get("confidence") if top else None,
+        headline=redact(top.get("summary")) if top else None,
+        html=produced.html,
+        json=produced.json,
+        summary=produced.summary,
+    )
+
+
+def run_job(analyser: Analyser, db_path: str, entry_id: str, folder: str, lang: str, timeout_seconds: int) -> Finished:
+    """The worker's entry point: mark the row running (so the page can say so), then analyse."""
+    History(Path(db_path), create=False).mark_running(entry_id)
+    return analyser(folder, lang, timeout_seconds)
+
+
+class JobPool:
+    """Queues analyses on a process pool and records their outcome in the history."""
+
+    # a job caught in a pool that broke is tried once more in a fresh pool: the culprit breaks it
+    # again and fails, the bystanders finish
+    ATTEMPTS = 2
+
+    def __init__(
+        self,
+        history: History,
+        workers: int = 2,
+        timeout_seconds: int = 900,
+        analyser: Analyser = analyse_folder,
+    ) -> None:
+        self.history = history
+        self.workers = workers
+        self.timeout_seconds = timeout_seconds
+        self.analyser = analyser
+        # spawn, not fork: the server runs threads (uvicorn, SQLite calls) that fork would copy mid-flight
+        self._context = multiprocessing.get_context("spawn")
+        self._pool: ProcessPoolExecutor | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        return self._pool
+
+    def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
+        if self._pool is broken:
+            self._pool = None
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, entry_id: str, folder: Path, lang: str) -> None:
+        """Start the job in the background; the upload folder is removed when it ends."""
+        task = asyncio.get_running_loop().create_task(self._run(entry_id, folder, lang))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, entry_id: str, folder: Path, lang: str) -> None:
+        try:
+            outcome = await self._analyse(entry_id, folder, lang)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        await asyncio.to_thread(self.history.finish, entry_id, outcome)
+
+    async def _analyse(self, entry_id: str, folder: Path, lang: str) -> Finished:
+        args = (self.analyser, str(self.history.path), entry_id, str(folder), lang, self.timeout_seconds)
+        for _attempt in range(self.ATTEMPTS):
+            executor = self._executor()
+            try:
+                return await asyncio.wrap_future(executor.submit(run_job, *args))
+            except BrokenProcessPool:
+                self._replace_broken(executor)
+            except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
+                first = (str(exc).splitlines() or [""])[0][:200]
+                return Finished(error=f"internal error: {type(exc).__name__}: {first}")
+        return Finished(error="the analysis worker stopped unexpectedly (out of memory or a crash)")
+
+    async def drain(self) -> None:
+        """Wait for jobs in flight (used at shutdown and by tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def close(self) -> None:
+        """Stop the workers now: a long analysis must not hold up Ctrl+C (its row is marked
+        failed at the next start, and its upload removed)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # the executor has no public way to stop a running job; its process table is the only handle
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(5)
