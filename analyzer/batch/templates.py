@@ -24,9 +24,10 @@ from analyzer.redact import _SAS_KEYS
 
 WILDCARD = "<*>"
 # Merge a message into a cluster when at least this share of its positions carry the template's
-# literal token.  Drain's papers use 0.4–0.7; masking has already removed most variables, so what
-# still differs is usually a word that matters ("Timeout" vs "Forbidden"): a fairly strict value
-# keeps such messages apart while one extra variable token in a 3-token message still merges.
+# literal token (Drain's papers use 0.4–0.7).  Masking has already removed most variables and a
+# differing plain word vetoes a merge (see _Cluster.similarity), so what this threshold still
+# decides is how many unmasked identifiers (extension names, host names without a known domain)
+# may differ: up to 40 %, i.e. one in a message of three tokens, two in five.
 SIMILARITY = 0.6
 # A template longer than this is cut: the head of a message names the failure, and a cap bounds
 # the work per message (extension stdout pasted into one record can run to thousands of tokens).
@@ -45,6 +46,9 @@ _STAND_IN = re.compile(
 # and "GET http://168.63.129.16:32526/health" are different failures and stay verbatim.
 _PLATFORM_IPS = ("168.63.129.16", "169.254.169.254")
 _PLATFORM = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(ip) for ip in _PLATFORM_IPS) + r")(?::\d+)?(?![\d.])")
+# An HTTP status names the kind of failure, not an instance of it: "[HTTP Failed] [502: Bad Gateway]",
+# "[HTTP Retry] … -- Status Code 403" (the agent's restutil formats) keep their number.
+_HTTP_STATUS = re.compile(r"\[[1-5]\d\d: [A-Za-z][\w '-]*\]|\bStatus Code [1-5]\d\d\b")
 
 # Masked spans are swapped for one private-use character each while masking runs, so no later
 # pattern can match inside an earlier mask (a GUID inside a URL, digits inside "<NUM>").
@@ -148,13 +152,14 @@ def mask(message: str) -> str:
     the API), redaction stand-ins (``<SAS>`` for SAS parameters, ``<HOST>`` for storage accounts,
     ``<SECRET>`` for the rest), paths (``<PATH>``), times and dates (``<TIME>``), GUIDs, IP
     addresses (``<IP>``; the platform addresses stay), host names (``<HOST>``), long hex strings
-    (``<HEX>``) and last standalone numbers and versions (``<NUM>``).
+    (``<HEX>``) and last standalone numbers and versions (``<NUM>``; HTTP status codes stay).
     """
     text = _SLOT.sub("?", message[:_MAX_CHARS])
     m = _Masker(text)
     m.sub(_URL, _url)
     m.sub(_STAND_IN, _stand_in)
     m.sub(_PLATFORM, lambda x: x.group(0))  # protect the bare platform address from <IP> / <NUM>
+    m.sub(_HTTP_STATUS, lambda x: x.group(0))
     m.sub(_PATH, "<PATH>")
     m.sub(_TIME, "<TIME>")
     m.sub(_GUID, "<GUID>")
@@ -190,15 +195,35 @@ class _Cluster:
 
         Wildcard positions do not count, so a template that has absorbed many variants needs the
         remaining literal words to agree, and cannot drift into matching everything.
+
+        A position where both sides are different plain words ("Timeout" / "Forbidden", "Bad
+        Gateway]" / "Not Found]", "op=Install," / "op=Enable,") is not a variable but another
+        message: it vetoes the merge whatever the share, so a reason word is never hidden.
         """
-        same = sum(1 for a, b in zip(self.tokens, tokens, strict=True) if a == b and WILDCARD not in a)
+        same = 0
+        for a, b in zip(self.tokens, tokens, strict=True):
+            if a == b:
+                same += WILDCARD not in a
+            elif _other_word(a, b):
+                return 0.0
         return same / len(tokens)
 
     def absorb(self, tokens: list[str]) -> None:
         self.tokens = [_generalise(a, b) for a, b in zip(self.tokens, tokens, strict=True)]
 
 
+# Letters only, with punctuation around at most: a word of the message, not an identifier (those
+# carry digits, dots, dashes or underscores: "Microsoft.Azure.Foo", "vm-backup02", "eth0").
+_PLAIN_WORD = re.compile(r"^[^\w]*[A-Za-z]+[^\w]*$")
 _KEY_VALUE = re.compile(r"^([\w.-]+=)(.*?)([,;:\])]*)$")
+
+
+def _other_word(a: str, b: str) -> bool:
+    """Whether two different tokens are different words (``op=Install,`` / ``op=Enable,`` too)."""
+    ka, kb = _KEY_VALUE.match(a), _KEY_VALUE.match(b)
+    if ka and kb and ka.group(1) == kb.group(1):
+        a, b = ka.group(2), kb.group(2)
+    return bool(_PLAIN_WORD.match(a) and _PLAIN_WORD.match(b))
 
 
 def _generalise(a: str, b: str) -> str:
