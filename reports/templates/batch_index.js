@@ -65,25 +65,33 @@
     });
   });
 
-  // "#cause=ID" and "#status=S" (chart bars, header counts) select that filter.
-  function fromHash() {
+  // "#cause=ID" and "#status=S" (chart bars, header counts) select that filter and nothing else.
+  function pick(fragment) {
     var hash;
-    try { hash = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    try { hash = decodeURIComponent(fragment); } catch (e) { return; }
     var m = /^(cause|status)=(.*)$/.exec(hash);
     if (!m) { return; }
     var select = form.elements[m[1]];
     var known = Array.prototype.some.call(select.options, function (o) { return o.value === m[2]; });
     if (!known) { return; }
+    form.reset();
     select.value = m[2];
     apply();
-    table.scrollIntoView({ block: "start" });
+    document.getElementById("bundles").scrollIntoView({ block: "start" });  // the heading, so the filters show
   }
+
+  // A click handles the link even when the address already ends with its fragment (no hashchange then).
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest ? e.target.closest("a") : null;
+    var href = link ? link.getAttribute("href") || "" : "";
+    if (/^#(cause|status)=/.test(href)) { pick(href.slice(1)); }
+  });
+  window.addEventListener("hashchange", function () { pick(location.hash.slice(1)); });
 
   form.hidden = false;
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
-  window.addEventListener("hashchange", fromHash);
   apply();
-  fromHash();
+  pick(location.hash.slice(1));
 }());
