@@ -63,7 +63,7 @@ _TRACEBACK_HEAD = "Traceback (most recent call last)"
 
 
 def evidence_lines(result: dict[str, Any]) -> set[tuple[str, int]]:
-    """(member, line) and (source, line) of every line a finding or a ruled-out cause cites."""
+    """Every line a finding or a ruled-out cause cites: ("member:<member>" or "source:<path>", line)."""
     used: set[tuple[str, int]] = set()
     entries: list[dict[str, Any]] = []
     for finding in result.get("findings", []):
@@ -75,15 +75,16 @@ def evidence_lines(result: dict[str, Any]) -> set[tuple[str, int]]:
         line = entry.get("line")
         if not isinstance(line, int):
             continue
-        for where in ("member", "source"):
-            if entry.get(where):
-                used.add((f"{where}:{entry[where]}", line))
+        # The member (the file inside the input) is exact; the logical path is the fallback for
+        # evidence rendered without one (two members can share a logical path).
+        if entry.get("member"):
+            used.add((f"member:{entry['member']}", line))
+        elif entry.get("source"):
+            used.add((f"source:{entry['source']}", line))
     return used
 
 
 def _is_used(ev: Event, used: set[tuple[str, int]]) -> bool:
-    # An evidence entry names its member (the file inside the input) and its logical path; the
-    # member is exact, the path is the fallback for evidence rendered without a member.
     return (f"member:{ev.member}", ev.line) in used or (f"source:{ev.source}", ev.line) in used
 
 
