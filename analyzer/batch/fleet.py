@@ -32,13 +32,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.batch.model import ConcurrentGroup, FleetFacts, RunSpan
-from analyzer.model import Fact
-from analyzer.pipeline import Analysis
+from analyzer.model import EventKind, Fact
 from analyzer.redact import Redactor
 from analyzer.timeline import format_time
+
+if TYPE_CHECKING:  # the pipeline loads the engine and the rules; only its type is needed here
+    from analyzer.pipeline import Analysis
 
 FACT_KEY = "fleet.concurrent"
 SHARED_ORDER = ("deployment", "storage", "region")  # strongest first
@@ -62,6 +64,9 @@ def _last(facts: list[Fact], key: str) -> str | None:
 def fleet_facts(analysis: Analysis, result: dict[str, Any], redactor: Redactor, input_name: str) -> FleetFacts:
     """Where the bundle's VM lives and when its runs were, redacted, from an open analysis.
 
+    Storage hosts are the status blob's account (``storage.host``) and the disks' accounts the
+    extension's snapshot calls name.
+
     ``role`` is the role instance (the VM's own name in the fabric) when the bundle states it, else
     the role name: a cloud service's instances share a role name.  ``result`` is not read today; it
     is taken so the batch's inspect hook can pass what it has.
@@ -71,11 +76,14 @@ def fleet_facts(analysis: Analysis, result: dict[str, Any], redactor: Redactor, 
     deployment = _last(facts, "deployment.name")
     role = _last(facts, "role.instance") or _last(facts, "role.name")
     region = _last(facts, "imds.location")
-    hosts = {
-        redactor(fact.value.strip().lower()) or ""
-        for fact in facts
-        if fact.key == "storage.host" and isinstance(fact.value, str) and fact.value.strip()
-    }
+    raw_hosts = {fact.value for fact in facts if fact.key == "storage.host" and isinstance(fact.value, str)}
+    # the disks' own accounts, from the extension's snapshot calls (``index: 0 blobUri: https://…``)
+    raw_hosts.update(
+        str(ev.attrs["host"])
+        for ev in analysis.timeline.events
+        if ev.kind == EventKind.SNAPSHOT_CALL and ".blob." in str(ev.attrs.get("host", ""))
+    )
+    hosts = {redactor(h.strip().lower()) or "" for h in raw_hosts if h.strip()}
     runs = [
         RunSpan(
             seq=run.seq,

@@ -90,7 +90,7 @@ def fleet_evidence(ctx: RuleContext, view: FleetView) -> list[Evidence]:
     ]:
         kind = str(fact.attrs.get("shared"))
         text = (
-            f"batch: {other} ran a backup at the same time ({clock(fact.attrs.get('start'))} to "
+            f"{other} ran a backup at the same time ({clock(fact.attrs.get('start'))} to "
             f"{clock(fact.attrs.get('end'))}), same {_WHAT_EN.get(kind, kind)} {fact.attrs.get('value')}"
         )
         out.append(ctx.from_fact(fact, text, note="another VM's backup overlapped this run"))
