@@ -64,10 +64,10 @@ _URL = re.compile(rf"(?i)\b[a-z][a-z0-9+.-]*://(?:[^{_STOP}]|<(?:[a-z]+-[0-9a-f]
 # "</Code>" in an XML body is not a path, hence no "<" before the slash.
 _PATH = re.compile(rf"(?<![\w:/.~<-])(?:~|\.{{1,2}})?/[\w.$@%+=-][^{_STOP}]*(?<![.:])")
 _TIME = re.compile(
-    r"\d{4}[-/]\d{2}[-/]\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?<!\d)\d{4}[-/]\d{2}[-/]\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\d:])"
     r"|\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" +\d{1,2} \d{2}:\d{2}:\d{2}"
-    r"|(?<![\d:.])\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?![\d:])"
 )
 _GUID = re.compile(r"(?i)(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])")
 _IPV4 = re.compile(r"(?<![\w.-])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])")
@@ -77,11 +77,10 @@ _VERSION_BEFORE = re.compile(r"(?i)(?:version|ver|v)[:=]? ?$")
 _IPV6 = re.compile(r"(?i)(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])")
 # Host names need a known top-level label: dotted Python modules and extension names
 # ("Microsoft.Azure.RecoveryServices.VMSnapshotLinux", "azurelinuxagent.ga.update") are not hosts.
-_HOST = re.compile(
-    r"(?i)(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
-    r"(?:com|net|org|io|cn|de|us|gov|edu|local|localdomain|internal|lan|corp|cloudapp)(?![\w-])"
-)
-_HEX = re.compile(r"(?i)\b0x[0-9a-f]+\b|(?<![\w-])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}(?![\w-])")
+_TLD = r"(?:com|net|org|io|cn|de|us|gov|edu|local|localdomain|internal|lan|corp|cloudapp)"
+_HOST = re.compile(rf"(?i)(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+{_TLD}(?![\w-])")
+# "0x…", or a run of 8+ hex digits holding both a digit and a letter (see _hex).
+_HEX = re.compile(r"\b0[xX][0-9a-fA-F]+\b|(?<![\w-])[0-9a-fA-F]{8,}(?![\w-])")
 # A number on its own (a count, a code, a version, a pid); digits inside a name (python3, eth0,
 # sr0) name a thing and stay.  A unit right after the number ("68s", "812344kB") stays too.
 _NUM = re.compile(r"(?<![A-Za-z0-9.])[-+]?\d+(?:\.\d+)*(?=(?:[kKMGT]i?B|ms|s|sec|secs|min|h|%)?(?![A-Za-z0-9]))")
@@ -144,6 +143,37 @@ def _ipv6(m: re.Match[str]) -> str | None:
     return None
 
 
+def _hex(m: re.Match[str]) -> str | None:
+    text = m.group(0)
+    if text[:2].lower() == "0x" or (any(c.isdigit() for c in text) and any(c.isalpha() for c in text)):
+        return "<HEX>"
+    return None  # all digits (a number, masked later) or all letters (a word such as "deadbeef")
+
+
+def _same(m: re.Match[str]) -> str:
+    return m.group(0)  # kept verbatim, and out of reach of the later passes
+
+
+# The passes of mask(), in order: (pattern, replacement, hint).  A pass runs only when its hint
+# (a cheap test) finds something to work on; most messages lack most shapes, and the batch
+# masks every sample of every bundle in its serial tail.
+_Replace = str | Callable[[re.Match[str]], str | None]
+_PASSES: tuple[tuple[re.Pattern[str], _Replace, Callable[[str], object]], ...] = (
+    (_URL, _url, re.compile("://").search),
+    (_STAND_IN, _stand_in, re.compile("<[a-z]").search),
+    (_PLATFORM, _same, re.compile(r"168\.63\.129\.16|169\.254\.169\.254").search),  # bare platform addresses
+    (_HTTP_STATUS, _same, re.compile(r"\[[1-5]\d\d:|Status Code").search),
+    (_PATH, "<PATH>", re.compile("/").search),
+    (_TIME, "<TIME>", re.compile(r"\d[-/:]\d").search),
+    (_GUID, "<GUID>", re.compile(r"[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-").search),
+    (_IPV4, _ipv4, re.compile(r"\d\.\d{1,3}\.\d").search),
+    (_IPV6, _ipv6, lambda text: "::" in text or text.count(":") >= 7),
+    (_HOST, "<HOST>", re.compile(rf"(?i)\.{_TLD}\b").search),
+    (_HEX, _hex, re.compile(r"(?i)0x|[0-9a-f]{8}").search),
+    (_NUM, "<NUM>", re.compile(r"\d").search),
+)
+
+
 def mask(message: str) -> str:
     """``message`` with its variable parts replaced by typed masks.
 
@@ -156,18 +186,9 @@ def mask(message: str) -> str:
     """
     text = _SLOT.sub("?", message[:_MAX_CHARS])
     m = _Masker(text)
-    m.sub(_URL, _url)
-    m.sub(_STAND_IN, _stand_in)
-    m.sub(_PLATFORM, lambda x: x.group(0))  # protect the bare platform address from <IP> / <NUM>
-    m.sub(_HTTP_STATUS, lambda x: x.group(0))
-    m.sub(_PATH, "<PATH>")
-    m.sub(_TIME, "<TIME>")
-    m.sub(_GUID, "<GUID>")
-    m.sub(_IPV4, _ipv4)
-    m.sub(_IPV6, _ipv6)
-    m.sub(_HOST, "<HOST>")
-    m.sub(_HEX, "<HEX>")
-    m.sub(_NUM, "<NUM>")
+    for pattern, replace, hint in _PASSES:
+        if hint(m.body):
+            m.sub(pattern, replace)
     return m.text()
 
 
@@ -256,8 +277,12 @@ def mine_templates(samples: Iterable[tuple[str, ErrorSample]]) -> list[ErrorTemp
     holding it and one example message (the first by sort order, already redacted by the worker).
     """
     distinct: dict[tuple[str, str], _Group] = {}
+    masked_of: dict[str, str] = {}  # the same message recurs across bundles: masked once
     for bundle, sample in samples:
-        key = (sample.level, " ".join(tokens_of(mask(sample.message))))
+        masked = masked_of.get(sample.message)
+        if masked is None:
+            masked = masked_of[sample.message] = " ".join(tokens_of(mask(sample.message)))
+        key = (sample.level, masked)
         group = distinct.setdefault(key, _Group())
         group.count += sample.count
         group.bundles.add(bundle)
