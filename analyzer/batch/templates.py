@@ -234,8 +234,9 @@ class _Cluster:
 
 
 # Letters only, with punctuation around at most: a word of the message, not an identifier (those
-# carry digits, dots, dashes or underscores: "Microsoft.Azure.Foo", "vm-backup02", "eth0").
-_PLAIN_WORD = re.compile(r"^[^\w]*[A-Za-z]+[^\w]*$")
+# carry digits, dots, dashes or underscores: "Microsoft.Azure.Foo", "vm-backup02", "eth0") nor a
+# mask ("<HOST>" and "<IP>" are both variables, and may merge).
+_PLAIN_WORD = re.compile(r"^[^\w<>]*[A-Za-z]+[^\w<>]*$")
 _KEY_VALUE = re.compile(r"^([\w.-]+=)(.*?)([,;:\])]*)$")
 
 

@@ -200,11 +200,14 @@ def test_different_reason_words_stay_apart_and_identifiers_merge() -> None:
         "Dependent Extension Microsoft.A.One did not succeed. Status was error",
         "Dependent Extension Microsoft.B.Two did not succeed. Status was error",
         "Dependent Extension Microsoft.C.Six did not succeed. Status was transitioning",
+        "Cannot connect to proxy.contoso.com now",
+        "Cannot connect to 10.0.0.4 now",
     ]
     got = {t.template: t.count for t in mine_templates((A, ErrorSample(m, "WARNING", "x")) for m in msgs)}
     assert got == {
         f"Dependent Extension {WILDCARD} did not succeed. Status was error": 2,
         "Dependent Extension Microsoft.C.Six did not succeed. Status was transitioning": 1,
+        f"Cannot connect to {WILDCARD} now": 2,  # two kinds of mask are still one variable
     }
 
 
