@@ -93,6 +93,7 @@ class BundleOutcome:
     html: str | None = None  # rendered report (None when the bundle failed)
     json: str | None = None
     error: str | None = None  # one line
+    facts_key: str = ""  # which cross-bundle facts the reports were made with ("" for none)
 
     def sidecar(self) -> dict[str, Any]:
         """What --resume needs to rebuild the batch views without re-analysing (no report text)."""
@@ -102,6 +103,7 @@ class BundleOutcome:
             "fleet": asdict(self.fleet) if self.fleet else None,
             "unexplained": [asdict(u) for u in self.unexplained],
             "error": self.error,
+            "facts_key": self.facts_key,
         }
 
     @staticmethod
@@ -112,6 +114,7 @@ class BundleOutcome:
             fleet=FleetFacts.from_dict(data["fleet"]) if data.get("fleet") else None,
             unexplained=[ErrorSample(**u) for u in data.get("unexplained", [])],
             error=data.get("error"),
+            facts_key=data.get("facts_key", ""),
         )
 
 

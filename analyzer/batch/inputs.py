@@ -1,0 +1,120 @@
+"""Which bundles a batch's INPUTs hold (design §6), each with its sha256 and output folder name.
+
+A folder is first tested as a bundle root (it holds ``var/``, ``etc/``, ``results.txt`` or
+``sos_commands/``): then it is one bundle.  Otherwise each archive and each subfolder in it is one
+bundle and each loose top-level file its own bundle.  Hidden and OS-junk entries and the output
+folder are skipped; symbolic links are never followed (a link could lead out of the ticket).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzer.batch.model import BundleJob
+from analyzer.bundle import input_sha256
+
+_ROOT_MARKERS = ("var", "etc", "results.txt", "sos_commands")
+_JUNK = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", "$RECYCLE.BIN", "System Volume Information"})
+_SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SLUG_MAX = 80
+
+
+@dataclass
+class Discovery:
+    jobs: list[BundleJob] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "<path>: <why>" — shown, never silent
+
+
+def is_bundle_root(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in _ROOT_MARKERS)
+
+
+def slug(display: str, sha256: str) -> str:
+    """Output folder name: a file-system-safe form of the input path plus 12 hex of its hash."""
+    text = _SLUG_UNSAFE.sub("-", display.replace("\\", "/")).strip("-.")[:_SLUG_MAX].rstrip("-.")
+    return f"{text or 'bundle'}-{sha256[:12]}"
+
+
+def _display(arg: str, child: str | None = None) -> str:
+    base = arg.replace("\\", "/").rstrip("/") or "/"
+    return f"{base}/{child}" if child else base
+
+
+def _size(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            full = Path(dirpath) / name
+            if not full.is_symlink() and full.is_file():
+                total += full.stat().st_size
+    return total
+
+
+def _job(path: Path, display: str) -> BundleJob:
+    digest = input_sha256(path)
+    return BundleJob(
+        input=display,
+        path=str(path.resolve()),
+        name=path.name,
+        sha256=digest,
+        slug=slug(display, digest),
+        is_dir=path.is_dir(),
+        size=_size(path),
+    )
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return path.resolve() == folder or folder in path.resolve().parents
+    except OSError:
+        return False
+
+
+def discover(inputs: list[Path], outdir: Path | None = None) -> Discovery:
+    """Every bundle of the INPUTs, sorted by display path; unreadable entries are listed, not raised."""
+    out = Discovery()
+    resolved_out = outdir.resolve() if outdir is not None else None
+    seen: set[str] = set()
+
+    def add(path: Path, display: str) -> None:
+        try:
+            job = _job(path, display)
+        except OSError as exc:
+            out.skipped.append(f"{display}: cannot read ({exc.strerror or exc})")
+            return
+        if job.path not in seen:
+            seen.add(job.path)
+            out.jobs.append(job)
+
+    for arg in inputs:
+        if arg.is_symlink() and not arg.exists():
+            out.skipped.append(f"{arg}: broken link")
+            continue
+        if not arg.is_dir() or is_bundle_root(arg):
+            add(arg, _display(str(arg)))
+            continue
+        try:
+            entries = sorted(os.scandir(arg), key=lambda e: e.name)
+        except OSError as exc:
+            out.skipped.append(f"{arg}: cannot list ({exc.strerror or exc})")
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith(".") or entry.name in _JUNK or _inside(path, resolved_out):
+                continue
+            if entry.is_symlink():
+                out.skipped.append(f"{_display(str(arg), entry.name)}: symbolic link not followed")
+                continue
+            if entry.is_dir() or entry.is_file():
+                add(path, _display(str(arg), entry.name))
+            else:
+                out.skipped.append(f"{_display(str(arg), entry.name)}: not a regular file or folder")
+    out.jobs.sort(key=lambda j: j.input)
+    return out

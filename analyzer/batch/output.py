@@ -1,0 +1,111 @@
+"""What a batch writes into OUTDIR: per-bundle folders, the batch key, summary.csv and summary.json.
+
+Reports are written first and the bundle's sidecar last, each by rename, so an interrupted batch
+never leaves a half-written bundle that ``--resume`` would take for finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from analyzer.batch.model import SUMMARY_FIELDS, BundleJob, BundleOutcome, ConcurrentGroup, ErrorTemplate
+from analyzer.commands.timeline import neutralise_csv
+
+STATE_DIR = ".snapdiag"
+KEY_FILE = "batch-key"
+SIDECAR = ".outcome.json"
+SUMMARY_SCHEMA = "snapdiag.batch-summary/1"
+
+
+def _atomic_write(path: Path, text: str, encoding: str = "utf-8") -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(text, encoding=encoding, newline="")
+    os.replace(tmp, path)
+
+
+def batch_key(outdir: Path) -> bytes:
+    """The batch's redaction key: kept in OUTDIR so a resumed batch gives the same stand-ins (design §5)."""
+    state = outdir / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    path = state / KEY_FILE
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(key) >= 16:
+            return key
+    except (OSError, ValueError):
+        pass
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key.hex())
+    return key
+
+
+def load_finished(outdir: Path, job: BundleJob) -> BundleOutcome | None:
+    """A bundle finished by an earlier run of this batch for the same bytes, or None."""
+    folder = outdir / job.slug
+    try:
+        data = json.loads((folder / SIDECAR).read_text(encoding="utf-8"))
+        outcome = BundleOutcome.from_sidecar(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if outcome.error or outcome.job.sha256 != job.sha256 or not (folder / "report.json").is_file():
+        return None
+    # the display path may differ (the same attachment moved): the row follows the current job
+    outcome.job = job
+    outcome.row.update(input=job.input, name=job.name)
+    return outcome
+
+
+def write_outcome(outdir: Path, outcome: BundleOutcome) -> None:
+    """Write a bundle's reports and sidecar, then drop the report text from memory."""
+    folder = outdir / outcome.job.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    if outcome.error:
+        for stale in ("report.html", "report.json"):
+            (folder / stale).unlink(missing_ok=True)
+    if outcome.json is not None:
+        _atomic_write(folder / "report.json", outcome.json)
+    if outcome.html is not None:
+        _atomic_write(folder / "report.html", outcome.html)
+    _atomic_write(folder / SIDECAR, json.dumps(outcome.sidecar(), ensure_ascii=False, sort_keys=True))
+    outcome.html = outcome.json = None
+
+
+def summary_csv(rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(SUMMARY_FIELDS), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: neutralise_csv(row.get(k, "")) for k in SUMMARY_FIELDS})
+    return "\ufeff" + buf.getvalue()
+
+
+def summary_document(
+    rows: list[dict[str, str]],
+    groups: list[ConcurrentGroup],
+    templates: list[ErrorTemplate],
+    skipped: list[str],
+) -> dict[str, Any]:
+    return {
+        "schema": SUMMARY_SCHEMA,
+        "internal": True,
+        "rows": rows,
+        "concurrent_backups": [asdict(g) for g in groups],
+        "unexplained_errors": [asdict(t) for t in templates],
+        "skipped": skipped,
+    }
+
+
+def write_summaries(outdir: Path, document: dict[str, Any], index_html: str | None) -> None:
+    _atomic_write(outdir / "summary.csv", summary_csv(document["rows"]))
+    _atomic_write(outdir / "summary.json", json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
+    if index_html is not None:
+        _atomic_write(outdir / "index.html", index_html)

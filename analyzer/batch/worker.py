@@ -1,0 +1,150 @@
+"""One bundle of a batch, analysed where the work runs (a pool process or a Dask worker).
+
+Everything here is a module-level function of picklable arguments, so the same call runs in a
+local process pool and on a Dask cluster.  A worker never raises for a bad bundle: the outcome
+carries a one-line error instead, so one bad attachment never stops the batch.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.batch.model import SUMMARY_FIELDS, BundleJob, BundleOutcome, ErrorSample, FleetFacts
+from analyzer.bundle import BundleError
+from analyzer.limits import Limits
+from analyzer.model import Fact
+from analyzer.pipeline import Analysis
+from analyzer.produce import ReportRequest, produce
+from analyzer.redact import Redactor
+
+VMSNAPSHOT = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
+_ERROR_MAX = 300
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What every task of one batch shares."""
+
+    key: bytes  # the batch's redaction key (design §5)
+    lang: str = "en"
+    limits: Limits = field(default_factory=Limits)
+
+
+def _line(text: str) -> str:
+    first = (text.splitlines() or [""])[0].strip()
+    return first[:_ERROR_MAX]
+
+
+def summary_row(job: BundleJob, result: dict[str, Any], redactor: Redactor, deployment: str | None) -> dict[str, str]:
+    """The design §6 row of one analysed bundle (text redacted; CSV neutralising is the writer's)."""
+    top = result["findings"][0] if result["findings"] else None
+    vm, window = result["vm"], result["window"]
+    snapshot = next((e for e in vm["extensions"] if e["name"] == VMSNAPSHOT), None)
+    values: dict[str, Any] = {
+        "input": job.input,
+        "name": job.name,
+        "sha256": job.sha256,
+        "layout": result["bundle"]["layout"],
+        "status": result["result"]["status"],
+        "top_cause": result["result"]["top_cause"],
+        "verdict": top["verdict"] if top else "",
+        "confidence": f"{top['confidence']:.2f}" if top else "",
+        "daemon_version": vm["agent"]["daemon"],
+        "goal_state_agent_version": vm["agent"]["goal_state"],
+        "vmsnapshot_version": snapshot["version"] if snapshot else None,
+        "os": vm["os"],
+        "cloud": vm["cloud"],
+        "window_start": window["start"] if window else None,
+        "window_end": window["end"] if window else None,
+        "backup_time": window["backup_time"] if window else None,
+        "deployment": deployment,
+        "error": "",
+        "report": f"{job.slug}/report.html",
+    }
+    return {k: redactor(str(values[k])) if values[k] is not None else "" for k in SUMMARY_FIELDS}
+
+
+def error_row(job: BundleJob, error: str) -> dict[str, str]:
+    row = dict.fromkeys(SUMMARY_FIELDS, "")
+    row.update(input=job.input, name=job.name, sha256=job.sha256, status="error", error=error)
+    return row
+
+
+def _cross_bundle(analysis: Analysis, result: dict[str, Any], redactor: Redactor, job: BundleJob) -> dict[str, Any]:
+    """The facts only the whole batch can use: where and when this VM ran backups, unused errors."""
+    try:  # TEMPORARY until fleet.py / unexplained.py land
+        from analyzer.batch.fleet import fleet_facts
+        from analyzer.batch.unexplained import collect_unexplained
+    except ImportError:
+        return {"fleet": FleetFacts(job.input), "unexplained": []}
+    return {
+        "fleet": fleet_facts(analysis, result, redactor, job.input),
+        "unexplained": collect_unexplained(analysis, result, redactor),
+    }
+
+
+def _materialise(job: BundleJob, payload: bytes, into: Path) -> Path:
+    """Bytes sent to a worker without the client's file system, back into a file or folder of the same name."""
+    target = into / job.name
+    if not job.is_dir:
+        target.write_bytes(payload)
+        return target
+    with tarfile.open(fileobj=io.BytesIO(payload), mode="r:") as tar:
+        tar.extractall(into, filter="data")  # our own tar of the folder, still read as untrusted
+    return target
+
+
+def pack_folder(path: Path) -> bytes:
+    """A folder bundle as an uncompressed tar (regular files only, links never followed)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:") as tar:
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = Path(dirpath) / fn
+                if full.is_file() and not full.is_symlink():
+                    tar.add(full, arcname=f"{path.name}/{full.relative_to(path).as_posix()}", recursive=False)
+    return buf.getvalue()
+
+
+def analyse_job(
+    job: BundleJob,
+    settings: WorkerSettings,
+    extra_facts: list[Fact] | None = None,
+    payload: bytes | None = None,
+) -> BundleOutcome:
+    """Analyse one bundle and render its reports; never raises for a bad bundle."""
+    redactor = Redactor(settings.key)
+    request = ReportRequest(lang=settings.lang, key=settings.key, extra_facts=list(extra_facts or []))
+    try:
+        with tempfile.TemporaryDirectory(prefix="snapdiag-job-") as tmp:
+            path = _materialise(job, payload, Path(tmp)) if payload is not None else Path(job.path)
+            if not path.exists():
+                return BundleOutcome(job, error_row(job, "input not found on the worker"), error="input not found")
+            produced = produce([path], settings.limits, request, lambda a, r, red: _cross_bundle(a, r, red, job))
+    except BundleError as exc:
+        message = redactor(_line(str(exc)))
+        return BundleOutcome(job, error_row(job, message), error=message)
+    except MemoryError:
+        return BundleOutcome(job, error_row(job, "out of memory"), error="out of memory")
+    except Exception as exc:  # noqa: BLE001 — one bad bundle never stops the batch; the row says what broke
+        message = redactor(_line(f"internal error: {type(exc).__name__}: {exc}"))
+        return BundleOutcome(job, error_row(job, message), error=message)
+    fleet: FleetFacts = produced.extras["fleet"]
+    unexplained: list[ErrorSample] = produced.extras["unexplained"]
+    row = summary_row(job, produced.result, redactor, fleet.deployment)
+    return BundleOutcome(job, row, fleet=fleet, unexplained=unexplained, html=produced.html, json=produced.json)
+
+
+def probe_token(path: str) -> str | None:
+    """Run on a Dask worker: the content of a file the client wrote, if this worker can see it."""
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
