@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from analyzer.batch.model import ErrorSample
-from analyzer.model import Event, EventKind
+from analyzer.model import Clock, Event, EventKind
 from analyzer.pipeline import Analysis
 from analyzer.redact import Redactor
-from analyzer.timeline import template_of
+from analyzer.timeline import KEEP_REPEATS_PER_HOUR, hour_of, template_of
+from analyzer.timezone import TimeZoneInfo
 
 _LEVELS = ("ERROR", "WARNING")
 # A crash record without a level (systemd's "walinuxagent.service: Main process exited …" in the
@@ -122,12 +123,14 @@ def is_benign(level: str, line: str) -> bool:
     return any(level == lv and pattern.search(line) for lv, pattern, _ in BENIGN)
 
 
-def _collapsed_repeats(analysis: Analysis) -> Counter[tuple[str, str, str]]:
-    """Repeats the timeline counted instead of keeping (same source, kind, shape, hour)."""
-    repeats: Counter[tuple[str, str, str]] = Counter()
-    for (member, kind, template, _hour), n in analysis.timeline.collapsed.items():
-        repeats[(member, kind, template)] += n
-    return repeats
+def _hour_of(ev: Event, tz: TimeZoneInfo) -> str:
+    """The UTC hour the timeline files a collapsed repeat of ``ev`` under (TimelineBuilder.finish)."""
+    if ev.wall is None:
+        return ""
+    hour = hour_of(ev.wall)
+    if ev.clock == Clock.LOCAL:
+        return tz.to_utc(datetime.strptime(hour, "%Y-%m-%dT%H")).strftime("%Y-%m-%dT%H")
+    return hour
 
 
 def collect_unexplained(
@@ -140,29 +143,33 @@ def collect_unexplained(
     by message, level and source — the same bundle always gives the same list.
     """
     used = evidence_lines(result)
-    events: Iterable[Event] = analysis.timeline.events
-    repeats = _collapsed_repeats(analysis)
-    explained_shapes: set[tuple[str, str, str]] = set()
-    candidates: list[tuple[Event, str, tuple[str, str, str]]] = []
-    for ev in events:
+    timeline = analysis.timeline
+    explained: set[tuple[str, str, str]] = set()
+    # Candidates grouped as the timeline counts repeats: (member, kind, shape, UTC hour).
+    groups: dict[tuple[str, str, str, str], list[tuple[Event, str]]] = {}
+    for ev in timeline.events:
         level = _level_of(ev)
         if level is None:
             continue
         shape = (ev.member, ev.kind.value, template_of(ev.message))
         if _is_used(ev, used):
-            explained_shapes.add(shape)  # its collapsed repeats are explained as well
+            explained.add(shape)  # its repeats are explained as well
             continue
-        candidates.append((ev, level, shape))
+        groups.setdefault((*shape, _hour_of(ev, timeline.time_zone)), []).append((ev, level))
 
     counts: Counter[tuple[str, str, str]] = Counter()
-    for ev, level, shape in candidates:
-        line = informative_line(redactor(ev.message) or "")
-        if not line or is_benign(level, line):
-            continue
-        key = (line, level, ev.source)
-        counts[key] += 1
-        if shape not in explained_shapes and shape in repeats:
-            counts[key] += repeats.pop(shape)  # the first kept record of a shape takes its repeats
+    for key, members in groups.items():
+        # The timeline kept the first few records of an hour and counted the rest; records of the
+        # analysed window were re-read and kept too, so the hour's true total is kept + counted
+        # only when nothing was counted, and KEEP_REPEATS_PER_HOUR + counted otherwise.
+        collapsed = 0 if key[:3] in explained else timeline.collapsed.get(key, 0)
+        extra = max(collapsed + KEEP_REPEATS_PER_HOUR - len(members), 0) if collapsed else 0
+        for ev, level in members:
+            line = informative_line(redactor(ev.message) or "")
+            if not line or is_benign(level, line):
+                continue
+            counts[(line, level, ev.source)] += 1 + extra
+            extra = 0  # the first record of the group carries the uncounted repeats
 
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [ErrorSample(message=m, level=lv, source=src, count=n) for (m, lv, src), n in ranked[: max(limit, 0)]]

@@ -27,6 +27,8 @@ _EXTRA = [
     f"2023-01-17T01:40:00.000000Z ERROR ExtHandler ExtHandler Error in CustomProbe: GET {_PROBE_URL} failed",
     *(f"2023-01-17T01:41:{s:02d}.000000Z WARNING MonitorHandler ExtHandler Custom probe reply was garbled"
       for s in range(10)),
+    *(f"2023-01-16T23:10:{s:02d}.000000Z WARNING MonitorHandler ExtHandler Window probe reply was garbled"
+      for s in range(12)),
     "2023-01-17T01:42:00.000000Z WARNING EnvHandler ExtHandler Dhcp client is not running.",
     "2023-01-17T01:43:00.000000Z ERROR ExtHandler ExtHandler Traceback (most recent call last):",
     '  File "/opt/probe/run.py", line 12, in <module>',
@@ -80,7 +82,11 @@ def test_secret_is_redacted_and_lines_are_counted(bundle: Path) -> None:
     garbled = [s for s in samples if s.message == "Custom probe reply was garbled"]
     # 10 records: the timeline keeps the first 3 of an hour and counts the rest; all are counted here.
     assert [(s.count, s.level) for s in garbled] == [(10, "WARNING")]
-    assert samples[0] == garbled[0]  # most frequent first
+    # Inside the analysed window the timeline re-reads and keeps every record, yet still counts
+    # those past the first 3 of the hour as collapsed: 12 records are 12, not 12 + 9.
+    window = [s for s in samples if s.message == "Window probe reply was garbled"]
+    assert [s.count for s in window] == [12]
+    assert samples[:2] == [*window, *garbled]  # most frequent first
     assert not any("Dhcp client is not running" in s.message for s in samples)  # known benign
     assert any(s.message == "ValueError: probe answered nonsense" for s in samples)  # a bare traceback's last line
 
@@ -102,7 +108,7 @@ def _event(
 
 
 def _fake_analysis(events: list[Event]) -> Any:
-    return SimpleNamespace(timeline=SimpleNamespace(events=events, collapsed=Counter()))
+    return SimpleNamespace(timeline=SimpleNamespace(events=events, collapsed=Counter(), time_zone=None))
 
 
 def test_selection_by_level_kind_and_evidence() -> None:
