@@ -293,3 +293,27 @@ def concurrent_facts(input_name: str, groups: list[ConcurrentGroup]) -> list[Fac
             }
             out.append(Fact(FACT_KEY, f"{group.shared}:{group.value}", attrs=attrs, source="batch", parser="fleet"))
     return out
+
+
+def affected_inputs(fleet: list[FleetFacts], groups: list[ConcurrentGroup]) -> list[str]:
+    """Bundles worth a second analysis with their ``concurrent_facts``: the run their report judges
+    is a member of a group and did not succeed (a good run rules the cause out whatever the batch
+    saw, so its report would not change).  Sorted."""
+    members = {(i, s) for g in groups for i, s in g.members}
+    return sorted(
+        f.input
+        for f in fleet
+        if any(r.analysed and r.outcome != "succeeded" and (f.input, r.seq) in members for r in f.runs)
+    )
+
+
+def group_line(group: ConcurrentGroup) -> str:
+    """One line for the batch summary: what is shared, when, which bundles and runs."""
+    what = {"deployment": "deployment", "storage": "storage account", "region": "region"}.get(
+        group.shared, group.shared
+    )
+    runs = ", ".join(f"{i} (run {s})" if s is not None else i for i, s in group.members)
+    return (
+        f"{len(group.members)} VMs on {what} {group.value} ran backups together "
+        f"{group.start[:19].replace('T', ' ')}Z to {group.end[:19].replace('T', ' ')}Z: {runs}"
+    )

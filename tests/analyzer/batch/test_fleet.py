@@ -5,7 +5,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from analyzer.batch.fleet import FACT_KEY, concurrent_facts, find_concurrent, fleet_facts
+from analyzer.batch.fleet import (
+    FACT_KEY,
+    affected_inputs,
+    concurrent_facts,
+    find_concurrent,
+    fleet_facts,
+    group_line,
+)
 from analyzer.batch.model import ConcurrentGroup, FleetFacts, RunSpan
 from analyzer.limits import Limits
 from analyzer.pipeline import analyse
@@ -203,3 +210,20 @@ def test_fleet_facts_read_deployment_role_and_redact_the_storage_host_alike_in_e
         assert facts.storage_hosts[0].endswith(".blob.core.windows.net")
         stand_ins.append(facts.storage_hosts[0])
     assert stand_ins[0] == stand_ins[1]
+
+
+def test_affected_inputs_are_members_whose_judged_run_did_not_succeed() -> None:
+    fleet = [
+        _vm("a", ("20:00", "20:10", "failed")),
+        _vm("b", ("20:02", "20:12", "succeeded")),
+        _vm("c", ("20:04", "20:14", "failed"), ("23:00", "23:05", "failed")),
+    ]
+    fleet[0].runs[0] = RunSpan(40, _t("20:00"), _t("20:10"), "failed", analysed=True)
+    fleet[1].runs[0] = RunSpan(40, _t("20:02"), _t("20:12"), "succeeded", analysed=True)
+    fleet[2].runs[1] = RunSpan(41, _t("23:00"), _t("23:05"), "failed", analysed=True)  # judged: a later run
+    groups = find_concurrent(fleet)
+    assert affected_inputs(fleet, groups) == ["a"]
+    assert group_line(groups[0]) == (
+        "3 VMs on deployment dep1 ran backups together 2024-09-03 20:04:00Z to 2024-09-03 20:10:00Z: "
+        "a (run 40), b (run 40), c (run 40)"
+    )
