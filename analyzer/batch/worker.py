@@ -89,6 +89,12 @@ def _cross_bundle(analysis: Analysis, result: dict[str, Any], redactor: Redactor
     }
 
 
+def _failed(job: BundleJob, message: str, path: Path, redactor: Redactor) -> BundleOutcome:
+    """A one-line error naming the bundle as the batch's input does, not as this machine's path."""
+    text = redactor(_line(message.replace(str(path), job.input)))
+    return BundleOutcome(job, error_row(job, text), error=text)
+
+
 def _materialise(job: BundleJob, payload: bytes, into: Path) -> Path:
     """Bytes sent to a worker without the client's file system, back into a file or folder of the same name."""
     target = into / job.name
@@ -122,20 +128,20 @@ def analyse_job(
     """Analyse one bundle and render its reports; never raises for a bad bundle."""
     redactor = Redactor(settings.key)
     request = ReportRequest(lang=settings.lang, key=settings.key, extra_facts=list(extra_facts or []))
+    path = Path(job.path)
     try:
         with tempfile.TemporaryDirectory(prefix="snapdiag-job-") as tmp:
-            path = _materialise(job, payload, Path(tmp)) if payload is not None else Path(job.path)
+            if payload is not None:
+                path = _materialise(job, payload, Path(tmp))
             if not path.exists():
-                return BundleOutcome(job, error_row(job, "input not found on the worker"), error="input not found")
+                return _failed(job, "input not found on the worker", path, redactor)
             produced = produce([path], settings.limits, request, lambda a, r, red: _cross_bundle(a, r, red, job))
     except BundleError as exc:
-        message = redactor(_line(str(exc)))
-        return BundleOutcome(job, error_row(job, message), error=message)
+        return _failed(job, str(exc), path, redactor)
     except MemoryError:
-        return BundleOutcome(job, error_row(job, "out of memory"), error="out of memory")
+        return _failed(job, "out of memory", path, redactor)
     except Exception as exc:  # noqa: BLE001 — one bad bundle never stops the batch; the row says what broke
-        message = redactor(_line(f"internal error: {type(exc).__name__}: {exc}"))
-        return BundleOutcome(job, error_row(job, message), error=message)
+        return _failed(job, f"internal error: {type(exc).__name__}: {exc}", path, redactor)
     fleet: FleetFacts = produced.extras["fleet"]
     unexplained: list[ErrorSample] = produced.extras["unexplained"]
     row = summary_row(job, produced.result, redactor, fleet.deployment)
