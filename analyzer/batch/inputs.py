@@ -55,7 +55,7 @@ def _size(path: Path) -> int:
     return total
 
 
-def _job(path: Path, display: str) -> BundleJob:
+def job_for(path: Path, display: str) -> BundleJob:
     digest = input_sha256(path)
     return BundleJob(
         input=display,
@@ -85,7 +85,7 @@ def discover(inputs: list[Path], outdir: Path | None = None) -> Discovery:
 
     def add(path: Path, display: str) -> None:
         try:
-            job = _job(path, display)
+            job = job_for(path, display)
         except OSError as exc:
             out.skipped.append(f"{display}: cannot read ({exc.strerror or exc})")
             return

@@ -34,7 +34,9 @@ def run_case(case: Case, workdir: Path, limits: Limits) -> Outcome:
     started = time.monotonic()
     expected = "|".join(sorted(case.accepted))
     if case.bundles is not None:
-        return Outcome(case.name, expected, "-", "skip", None, "multi-bundle case: needs batch", 0.0)
+        from analyzer.commands.regress_batch import run_multi_bundle_case
+
+        return run_multi_bundle_case(case, workdir, limits)
     try:
         inputs = pack(case, workdir)
         backup = None

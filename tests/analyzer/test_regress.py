@@ -41,3 +41,20 @@ def test_a_failing_case_exits_1_and_an_unreadable_one_exits_3(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["regress", str(corpus)])
     assert result.exit_code == 3  # an unreadable case wins over a failed expectation
     assert CliRunner().invoke(main, ["regress", str(tmp_path / "nothing")]).exit_code == 3
+
+
+def test_a_multi_bundle_case_passes_only_when_every_bundle_passes_in_one_batch(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "x-concurrent-backups", corpus / "fleet")
+    ok = CliRunner().invoke(main, ["regress", str(corpus)])
+    assert ok.exit_code == 0, ok.output
+    assert "concurrent-backups, concurrent-backups" in ok.output and " pass " in ok.output
+    # one VM alone in the batch cannot show concurrency: that bundle fails, so the case fails
+    expected = json.loads((corpus / "fleet" / "expected.json").read_text())
+    expected["bundles"][0]["cause"] = "network-blocked"
+    (corpus / "fleet" / "expected.json").write_text(json.dumps(expected))
+    wrong = CliRunner().invoke(main, ["regress", str(corpus)])
+    assert wrong.exit_code == 1 and "appvm1: top cause concurrent-backups" in wrong.output
+    expected["bundles"] = expected["bundles"][:1]
+    (corpus / "fleet" / "expected.json").write_text(json.dumps(expected))
+    assert CliRunner().invoke(main, ["regress", str(corpus)]).exit_code == 3
