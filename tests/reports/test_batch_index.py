@@ -223,7 +223,10 @@ def _mixed_rows() -> list[dict[str, str]]:
     rows += [row(10 + i, status="inconclusive", top_cause="network-blocked", verdict="possible") for i in range(3)]
     rows += [row(20 + i, status="guest-healthy", top_cause="none", confidence="") for i in range(2)]
     rows += [row(30, status="no-data", top_cause="none", confidence="")]
-    rows += [failed_row(40, "bad gzip: unexpected end of data"), failed_row(41, "not a bundle")]
+    rows += [
+        failed_row(40, "bad gzip: unexpected end of data"),
+        {**failed_row(41, "not a bundle"), "status": "error"},
+    ]  # as analyzer/batch/worker.py writes it
     return rows
 
 
@@ -307,6 +310,9 @@ def test_unexplained_templates_section() -> None:
     listed = details.all("li")
     assert len(listed) == MAX_LISTED_BUNDLES + 1 and listed[-1].text == "and 3 more"
     assert listed[0].one("a").attrs["href"] == row(0)["report"]  # only vm-0000 is a row of this batch
+    assert trs[1].one("summary").text == "2 bundles"
+    single = ErrorTemplate("Disk <PATH> full", 1, [bundles[0]], example="Disk /var full")
+    assert parse(render_batch_index([], [], [single])).one("summary").text == "1 bundle"
 
 
 def test_errors_section() -> None:
