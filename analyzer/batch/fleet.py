@@ -11,7 +11,8 @@ Decisions (and why):
   within ``slack`` (5 minutes) of each other: storage throttles by rate over a period, so a
   snapshot that ended a minute before another began still counted against the same limits.
 - A group shares one thing: a deployment, a storage account host (redacted stand-ins: one batch
-  has one redaction key, so one account has one stand-in in every bundle) or a region.  A
+  has one redaction key, so one account has one stand-in in every bundle; platform-managed
+  ``md-…`` accounts are left out) or a region.  A
   deployment or a storage account is a real shared resource, so two VMs are a group.  A region is
   shared by countless unrelated VMs: a region group needs ``region_min`` (3) VMs, and is dropped
   when a deployment or storage group already holds the same VMs.
@@ -61,11 +62,17 @@ def _last(facts: list[Fact], key: str) -> str | None:
     return value
 
 
+def _platform_host(host: str) -> bool:
+    """A platform-managed account (``md-…``: managed disks, the ARM status blob): not the customer's
+    account, shared by unrelated VMs, and not where snapshot limits of a deployment bite."""
+    return host.strip().lower().startswith("md-")
+
+
 def fleet_facts(analysis: Analysis, result: dict[str, Any], redactor: Redactor, input_name: str) -> FleetFacts:
     """Where the bundle's VM lives and when its runs were, redacted, from an open analysis.
 
     Storage hosts are the status blob's account (``storage.host``) and the disks' accounts the
-    extension's snapshot calls name.
+    extension's snapshot calls name, platform-managed ``md-…`` accounts left out.
 
     ``role`` is the role instance (the VM's own name in the fabric) when the bundle states it, else
     the role name: a cloud service's instances share a role name.  ``result`` is not read today; it
@@ -83,7 +90,7 @@ def fleet_facts(analysis: Analysis, result: dict[str, Any], redactor: Redactor, 
         for ev in analysis.timeline.events
         if ev.kind == EventKind.SNAPSHOT_CALL and ".blob." in str(ev.attrs.get("host", ""))
     )
-    hosts = {redactor(h.strip().lower()) or "" for h in raw_hosts if h.strip()}
+    hosts = {redactor(h.strip().lower()) or "" for h in raw_hosts if h.strip() and not _platform_host(h)}
     runs = [
         RunSpan(
             seq=run.seq,

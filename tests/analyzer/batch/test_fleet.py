@@ -197,6 +197,7 @@ def test_fleet_facts_of_a_real_bundle_list_its_runs_and_mark_the_analysed_one() 
     assert [(r.seq, r.outcome, r.analysed) for r in facts.runs] == [(33, "succeeded", False), (34, "failed", True)]
     assert facts.runs[1].start == "2024-09-03T20:00:18.000000Z"
     assert all(r.start.endswith("Z") and len(r.start) == 27 for r in facts.runs)
+    assert facts.storage_hosts == []  # its disks are managed (md-… accounts): not a shared customer account
 
 
 def test_fleet_facts_read_deployment_role_and_redact_the_storage_host_alike_in_every_bundle() -> None:
