@@ -72,7 +72,7 @@ _TIME = re.compile(
 _GUID = re.compile(r"(?i)(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])")
 _IPV4 = re.compile(r"(?<![\w.-])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])")
 # Four-part agent versions look like addresses ("Version: 2.9.1.1", "WALinuxAgent-2.9.1.1").
-_VERSION_BEFORE = re.compile(r"(?i)(?:version|ver|v)[:=]? ?$")
+_VERSION_BEFORE = re.compile(r"(?i)\b(?:version|ver|v)[:=]? ?$")
 # IPv6 candidates; only unmistakable ones (with "::" or eight groups) are masked, see _ipv6.
 _IPV6 = re.compile(r"(?i)(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])")
 # Host names need a known top-level label: dotted Python modules and extension names

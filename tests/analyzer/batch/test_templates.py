@@ -150,6 +150,7 @@ def test_no_secret_survives_into_templates() -> None:
         ("python3 on eth0 and /dev/sr0", "python3 on eth0 and <PATH>"),
         # Versions are numbers, not addresses; dotted module and extension names are not hosts.
         ("Agent WALinuxAgent-2.9.1.1, Version: 2.10.0.8", "Agent WALinuxAgent-<NUM>, Version: <NUM>"),
+        ("dev 10.0.0.4 up", "dev <IP> up"),
         (
             "Microsoft.Azure.RecoveryServices.VMSnapshotLinux in azurelinuxagent.ga.update",
             "Microsoft.Azure.RecoveryServices.VMSnapshotLinux in azurelinuxagent.ga.update",
