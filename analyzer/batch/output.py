@@ -104,8 +104,7 @@ def summary_document(
     }
 
 
-def write_summaries(outdir: Path, document: dict[str, Any], index_html: str | None) -> None:
+def write_summaries(outdir: Path, document: dict[str, Any], index_html: str) -> None:
     _atomic_write(outdir / "summary.csv", summary_csv(document["rows"]))
     _atomic_write(outdir / "summary.json", json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
-    if index_html is not None:
-        _atomic_write(outdir / "index.html", index_html)
+    _atomic_write(outdir / "index.html", index_html)

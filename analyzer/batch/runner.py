@@ -15,9 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.batch.engines import Engine, Task
+from analyzer.batch.fleet import concurrent_facts, find_concurrent
 from analyzer.batch.model import BundleJob, BundleOutcome, ConcurrentGroup, ErrorTemplate
 from analyzer.batch.output import load_finished, summary_document, write_outcome, write_summaries
+from analyzer.batch.templates import mine_templates
 from analyzer.model import Fact
+from reports.batch_index import render_batch_index
 
 Progress = Callable[[BundleOutcome], None]
 
@@ -56,10 +59,6 @@ def facts_key(facts: list[Fact]) -> str:
 
 
 def _cross_bundle_facts(outcomes: list[BundleOutcome]) -> tuple[list[ConcurrentGroup], dict[str, list[Fact]]]:
-    try:  # TEMPORARY until fleet.py lands
-        from analyzer.batch.fleet import concurrent_facts, find_concurrent
-    except ImportError:
-        return [], {}
     fleets = [o.fleet for o in outcomes if o.fleet is not None and not o.error]
     groups = find_concurrent(fleets)
     facts = {o.job.input: concurrent_facts(o.job.input, groups) for o in outcomes if not o.error}
@@ -67,18 +66,10 @@ def _cross_bundle_facts(outcomes: list[BundleOutcome]) -> tuple[list[ConcurrentG
 
 
 def _templates(outcomes: list[BundleOutcome]) -> list[ErrorTemplate]:
-    try:  # TEMPORARY until templates.py lands
-        from analyzer.batch.templates import mine_templates
-    except ImportError:
-        return []
     return mine_templates((o.job.input, s) for o in outcomes for s in o.unexplained)
 
 
-def _index(rows: list[dict[str, str]], report: BatchReport, lang: str, generated_at: str) -> str | None:
-    try:  # TEMPORARY until batch_index.py lands
-        from reports.batch_index import render_batch_index
-    except ImportError:
-        return None
+def _index(rows: list[dict[str, str]], report: BatchReport, lang: str, generated_at: str) -> str:
     return render_batch_index(rows, report.groups, report.templates, lang=lang, generated_at=generated_at)
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.batch.fleet import fleet_facts
 from analyzer.batch.model import SUMMARY_FIELDS, BundleJob, BundleOutcome, ErrorSample, FleetFacts
+from analyzer.batch.unexplained import collect_unexplained
 from analyzer.bundle import BundleError
 from analyzer.limits import Limits
 from analyzer.model import Fact
@@ -78,11 +80,6 @@ def error_row(job: BundleJob, error: str) -> dict[str, str]:
 
 def _cross_bundle(analysis: Analysis, result: dict[str, Any], redactor: Redactor, job: BundleJob) -> dict[str, Any]:
     """The facts only the whole batch can use: where and when this VM ran backups, unused errors."""
-    try:  # TEMPORARY until fleet.py / unexplained.py land
-        from analyzer.batch.fleet import fleet_facts
-        from analyzer.batch.unexplained import collect_unexplained
-    except ImportError:
-        return {"fleet": FleetFacts(job.input), "unexplained": []}
     return {
         "fleet": fleet_facts(analysis, result, redactor, job.input),
         "unexplained": collect_unexplained(analysis, result, redactor),

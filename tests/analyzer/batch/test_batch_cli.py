@@ -44,6 +44,9 @@ def test_batch_writes_reports_and_summary_and_exit_4_for_a_corrupt_bundle(ticket
             assert (out / row["report"]).read_text().startswith("<!DOCTYPE html>")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rows"] == rows
+    assert summary["internal"] is True and {"concurrent_backups", "unexplained_errors"} <= set(summary)
+    index = (out / "index.html").read_text()
+    assert "INTERNAL" in index and all(f'href="{r["report"]}"' in index for r in rows if r["report"])
     assert "case-c-corrupt.tar.gz" in run.stderr
 
 
