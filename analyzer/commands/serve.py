@@ -7,9 +7,11 @@ port) works: the real port goes into the Host allow-list and the printed address
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
+from types import FrameType
 
 from analyzer.cli import EXIT_OK, EXIT_USAGE, Fail
 
@@ -79,8 +81,23 @@ def run_serve(host: str, port: int, data: Path | None) -> int:
         server_header=False,
         lifespan="on",
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; stopping the
+    # server is its normal end, so both become exit 0 instead of 130 or death by SIGTERM
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         sock.close()
+    print("snapdiag serve: stopped", file=sys.stderr, flush=True)
     return EXIT_OK
+
+
+class _Stopped(Exception):
+    """SIGTERM, re-raised by uvicorn after its graceful shutdown."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped

@@ -151,6 +151,9 @@ class Server:
             return Response("not found\n", 404, media_type="text/plain")
         return Response((TEMPLATES / name).read_bytes(), media_type=STATIC[name])
 
+    async def favicon(self, request: Request) -> Response:
+        return Response(status_code=204)  # browsers ask for one; none is better than a logged 404
+
     async def health(self, request: Request) -> Response:
         return JSONResponse({"ok": True})
 
@@ -307,6 +310,7 @@ def create_app(
         Route("/history", server.history_page),
         Route("/static/{name}", server.static),
         Route("/healthz", server.health),
+        Route("/favicon.ico", server.favicon),
         Route("/upload", server.upload, methods=["POST"]),
         Route("/api/jobs/{id}", server.job),
         Route("/reports/{id}", server.report_html),

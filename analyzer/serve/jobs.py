@@ -1,8 +1,10 @@
 """Analyses of uploads, run in a small process pool so the server stays responsive.
 
-A job that raises becomes a failed history row; a worker that dies outright (out of memory,
-a crash in a C extension) breaks the pool, which is then replaced, and only the jobs that were in
-it fail.  A job longer than ``timeout_seconds`` is stopped inside its worker by an alarm.
+A job that raises becomes a failed history row.  A worker that dies outright (out of memory, a
+crash in a C extension) breaks the whole pool: it is replaced, jobs that had not started are
+requeued, and jobs that were running are re-run one at a time in a pool of their own, so the
+culprit fails alone and bystanders finish.  A job longer than ``timeout_seconds`` is stopped inside
+its worker by an alarm.
 Uploaded files are deleted as soon as their job ends, however it ends.
 """
 
@@ -87,9 +89,9 @@ def run_job(analyser: Analyser, db_path: str, entry_id: str, folder: str, lang: 
 class JobPool:
     """Queues analyses on a process pool and records their outcome in the history."""
 
-    # a job caught in a pool that broke is tried once more in a fresh pool: the culprit breaks it
-    # again and fails, the bystanders finish
-    ATTEMPTS = 2
+    # a job still queued when its pool broke is requeued in a fresh pool (this many times at most,
+    # in case workers die before they start anything); a job that was running is retried alone
+    REQUEUES = 5
 
     def __init__(
         self,
@@ -106,6 +108,7 @@ class JobPool:
         self._context = multiprocessing.get_context("spawn")
         self._pool: ProcessPoolExecutor | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._quarantine = asyncio.Lock()
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -132,7 +135,7 @@ class JobPool:
 
     async def _analyse(self, entry_id: str, folder: Path, lang: str) -> Finished:
         args = (self.analyser, str(self.history.path), entry_id, str(folder), lang, self.timeout_seconds)
-        for _attempt in range(self.ATTEMPTS):
+        for _attempt in range(self.REQUEUES):
             executor = self._executor()
             try:
                 return await asyncio.wrap_future(executor.submit(run_job, *args))
@@ -141,7 +144,25 @@ class JobPool:
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
                 first = (str(exc).splitlines() or [""])[0][:200]
                 return Finished(error=f"internal error: {type(exc).__name__}: {first}")
-        return Finished(error="the analysis worker stopped unexpectedly (out of memory or a crash)")
+            entry = await asyncio.to_thread(self.history.get, entry_id)
+            if entry is None or entry.state != "queued":
+                break  # it had started: it may be what broke the pool
+        return await self._alone(args)
+
+    async def _alone(self, args: tuple[object, ...]) -> Finished:
+        """A job that was running when its pool broke runs again by itself, one suspect at a time:
+        if it is the culprit it breaks only its own pool and fails; a bystander finishes."""
+        async with self._quarantine:
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
+            try:
+                return await asyncio.wrap_future(pool.submit(run_job, *args))
+            except BrokenProcessPool:
+                return Finished(error="the analysis worker stopped unexpectedly (out of memory or a crash)")
+            except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
+                first = (str(exc).splitlines() or [""])[0][:200]
+                return Finished(error=f"internal error: {type(exc).__name__}: {first}")
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     async def drain(self) -> None:
         """Wait for jobs in flight (used at shutdown and by tests)."""

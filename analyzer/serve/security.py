@@ -131,6 +131,10 @@ def origin_problem(request: Request, hosts: frozenset[str]) -> str | None:
     origin = request.headers.get("origin")
     if origin is None:
         return None  # not a browser, or an old one: the CSRF token still has to match
+    if origin == "null":
+        # with Referrer-Policy no-referrer a browser sends "null" even for our own form posts;
+        # Sec-Fetch-Site (which page scripts cannot set) then tells whether it came from our page
+        return None if site == "same-origin" else "cross-origin request refused (Origin: null)"
     scheme, sep, rest = origin.partition("://")
     same = rest.lower() == request.headers.get("host", "").lower()
     if not sep or scheme != "http" or rest.lower() not in hosts or not same:

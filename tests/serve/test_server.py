@@ -156,6 +156,10 @@ def test_foreign_origin_and_missing_token_are_refused(server: Running) -> None:
         same = client.upload(files, headers={"Origin": server.url})
         assert same.status_code == 202
         client.wait(same.json()["id"])
+        # a browser's own form post under Referrer-Policy no-referrer: Origin null, same-origin fetch
+        own = client.upload(files, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+        assert own.status_code == 202
+        client.wait(own.json()["id"])
     with server.client() as other:  # a token is bound to its own session cookie
         other.cookies.clear()
         other.cookies.set("snapdiag_session", "A" * 32)

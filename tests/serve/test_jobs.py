@@ -1,0 +1,51 @@
+"""The job pool under failure: a worker that dies, a job that never ends, over the real server."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from tests.serve.harness import EXAMPLE, folder_files, leftovers, serve
+from tests.serve.workers import misbehaving
+
+
+def test_a_dying_worker_fails_only_its_job_and_the_pool_recovers(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with serve(data, analyser=misbehaving, workers=2) as running, running.client() as client:
+        bundle = folder_files(EXAMPLE)
+        ids: list[str] = []
+        lock = threading.Lock()
+
+        def one(files: list[tuple[str, bytes]]) -> None:
+            with running.client() as own:
+                job_id = own.upload(files).json()["id"]
+            with lock:
+                ids.append(job_id)
+
+        crash_id = client.upload([("crash-me.log", b"x")]).json()["id"]
+        threads = [threading.Thread(target=one, args=(bundle,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        crashed = client.wait(crash_id)
+        assert crashed["state"] == "failed"
+        assert "stopped unexpectedly" in crashed["error"]
+        others = [client.wait(job_id) for job_id in ids]
+        assert [(j["state"], j["top_cause"]) for j in others] == [("done", "snapshot-fsfreeze-failed")] * 4
+        assert client.get("/healthz").json() == {"ok": True}
+        after = client.wait(client.upload(bundle).json()["id"])
+        assert after["top_cause"] == "snapshot-fsfreeze-failed"
+    assert leftovers(data) == []
+
+
+def test_a_job_past_its_time_limit_is_stopped_in_its_worker(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with serve(data, analyser=misbehaving, workers=1, job_timeout_seconds=1) as running, running.client() as client:
+        hung = client.wait(client.upload([("hang-forever.log", b"x")]).json()["id"], timeout=30)
+        assert hung["state"] == "failed"
+        assert "longer than 1 s" in hung["error"]
+        # the same single worker then serves the next job
+        after = client.wait(client.upload(folder_files(EXAMPLE)).json()["id"])
+        assert after["top_cause"] == "snapshot-fsfreeze-failed", after["error"]
+    assert leftovers(data) == []
