@@ -4,12 +4,13 @@ The real test is across bundles: in a batch, ``fleet.concurrent`` facts (analyze
 name the other VMs whose runs overlapped the analysed run and share its deployment, storage account
 or region.  Each other VM is one piece of fact evidence.  ``likely`` needs a failed or unfinished
 run and at least two other VMs on the same deployment or storage account (or one, with storage
-throttling in the run); a region alone, a single other VM, or an unknown outcome is at most
-``possible``.  A fact is not a log line, so the run's own final status (or its throttling lines)
-is added as the in-window line that ties the overlap to this run, with a weak weight: a failure
-alone says nothing about concurrency.  The phase rule still holds the cause below ``likely`` when
-the run stopped before the snapshot.  When the batch gave this bundle facts about other runs only,
-the cause is ruled out for the analysed run (the batch looked and found no overlap).
+throttling in the run); a region alone, a single other VM, an unknown outcome, or a final code
+whose catalogue candidates point elsewhere (e.g. 121, a freeze failure) is at most ``possible``.
+A fact is not a log line, so the run's own final status (or its throttling lines) is added as the
+in-window line that ties the overlap to this run, with a weak weight: a failure alone says nothing
+about concurrency.  The phase rule still holds the cause below ``likely`` when the run stopped
+before the snapshot.  When the batch gave this bundle facts about other runs only, the cause is
+ruled out for the analysed run (the batch looked and found no overlap).
 
 A single bundle can only show it through in-bundle signals: another
 backup or replication extension (Site Recovery, a workload backup, a third-party backup agent)
