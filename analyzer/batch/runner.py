@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.batch.engines import Engine, Task
-from analyzer.batch.fleet import concurrent_facts, find_concurrent
+from analyzer.batch.fleet import affected_inputs, concurrent_facts, find_concurrent
 from analyzer.batch.model import BundleJob, BundleOutcome, ConcurrentGroup, ErrorTemplate
 from analyzer.batch.output import load_finished, summary_document, write_outcome, write_summaries
 from analyzer.batch.templates import mine_templates
@@ -59,9 +59,13 @@ def facts_key(facts: list[Fact]) -> str:
 
 
 def _cross_bundle_facts(outcomes: list[BundleOutcome]) -> tuple[list[ConcurrentGroup], dict[str, list[Fact]]]:
+    """The batch's groups, and the facts for each bundle whose judged run a group can explain.
+
+    Only those bundles are analysed again: a run that succeeded, or one no group holds, would get
+    the same verdict, so its report stays as the first pass wrote it."""
     fleets = [o.fleet for o in outcomes if o.fleet is not None and not o.error]
     groups = find_concurrent(fleets)
-    facts = {o.job.input: concurrent_facts(o.job.input, groups) for o in outcomes if not o.error}
+    facts = {name: concurrent_facts(name, groups) for name in affected_inputs(fleets, groups)}
     return groups, {k: v for k, v in facts.items() if v}
 
 

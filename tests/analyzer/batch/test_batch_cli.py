@@ -128,3 +128,36 @@ def test_ctrl_c_stops_cleanly_with_130(tickets: Path, tmp_path: Path) -> None:
     text = err.decode()
     assert proc.returncode == 130, text
     assert "Traceback" not in text and "interrupted" in text
+
+
+def test_progress_bar_on_a_terminal_only(tickets: Path, tmp_path: Path) -> None:
+    import pty
+
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a new pty is 0x0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analyzer", "batch", str(tickets), "-o", str(tmp_path / "tty"), "--jobs", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    shown = b"".join(chunks).decode(errors="replace")
+    assert "5/5" in shown and "bundle/s" in shown and "failed=1" in shown
+    quiet = run_cli(["batch", str(tickets), "-o", str(tmp_path / "pipe"), "--jobs", "2"], cwd=tmp_path)
+    assert "bundle/s" not in quiet.stderr and "5/5" not in quiet.stderr
