@@ -181,13 +181,27 @@ class History:
 
     def delete(self, entry_id: str) -> bool:
         with self._connect() as db:
-            return db.execute("DELETE FROM reports WHERE id = ?", (entry_id,)).rowcount > 0
+            gone = db.execute("DELETE FROM reports WHERE id = ?", (entry_id,)).rowcount > 0
+        self._checkpoint()
+        return gone
 
     def purge(self, older_than_seconds: float) -> int:
         """Drop rows older than the retention period; returns how many went."""
         cutoff = time.time() - older_than_seconds
         with self._connect() as db:
-            return db.execute("DELETE FROM reports WHERE created < ?", (cutoff,)).rowcount
+            gone = db.execute("DELETE FROM reports WHERE created < ?", (cutoff,)).rowcount
+        if gone:
+            self._checkpoint()
+        return gone
+
+    def _checkpoint(self) -> None:
+        # while another connection keeps it open, the write-ahead log still holds the deleted rows'
+        # old pages: fold it into the (zeroed) database file and empty it, so no copy stays on disk
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
 
     def abandon_unfinished(self) -> int:
         """At start: jobs a previous server left queued or running will never finish."""

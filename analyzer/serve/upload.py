@@ -20,7 +20,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 MAX_FILES = 5000
 MAX_FIELD_BYTES = 4096
-_UNSAFE = re.compile(r"[^A-Za-z0-9._+@=,-]+")
+_UNSAFE = re.compile(r"[^\w.+@=,-]+")  # \w: letters of any script, digits, underscore
 
 
 class UploadError(Exception):
