@@ -177,10 +177,11 @@ class Server:
         entry_id = secrets.token_hex(8)
         folder = self.uploads / entry_id
         folder.mkdir(mode=0o700)
+        body = request.stream()
         try:
             received = await receive(
                 request.headers.get("content-type", ""),
-                request.stream(),
+                body,
                 folder,
                 self.settings.max_upload_bytes,
                 before_first_file,
@@ -188,7 +189,7 @@ class Server:
         except UploadError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             if exc.status == 413:
-                await self._drain(request)
+                await _drain(body)
             return JSONResponse({"error": str(exc)}, exc.status)
         except ClientDisconnect:
             shutil.rmtree(folder, ignore_errors=True)
@@ -200,16 +201,6 @@ class Server:
         if self._wants_json(request):
             return JSONResponse({"id": entry_id, "status_url": f"/api/jobs/{entry_id}"}, 202)
         return RedirectResponse("/history", 303)
-
-    async def _drain(self, request: Request) -> None:
-        drained = 0
-        try:
-            async for chunk in request.stream():
-                drained += len(chunk)
-                if drained > _DRAIN_AFTER_CAP:
-                    break
-        except (ClientDisconnect, RuntimeError):
-            pass
 
     # -- jobs and reports ---------------------------------------------------------------------------
     async def job(self, request: Request) -> Response:
@@ -263,6 +254,18 @@ class Server:
         if self._wants_json(request):
             return JSONResponse({"deleted": gone}, 200 if gone else 404)
         return RedirectResponse("/history", 303)
+
+
+async def _drain(body: AsyncIterator[bytes]) -> None:
+    """Read and drop what is left of a refused body (up to a bound), so the client gets the answer."""
+    drained = 0
+    try:
+        async for chunk in body:
+            drained += len(chunk)
+            if drained > _DRAIN_AFTER_CAP:
+                break
+    except ClientDisconnect:
+        pass
 
 
 def _form_pairs(body: str) -> list[tuple[str, str]]:
