@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from analyzer.cli import EXIT_OK, EXIT_USAGE, Fail
+from analyzer.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Fail
 
 HINT = "snapdiag serve needs the [serve] extra: pip install 'snapdiag[serve]'"
 
@@ -54,7 +54,10 @@ def run_serve(host: str, port: int, data: Path | None) -> int:
         import uvicorn
     except ImportError as exc:
         raise Fail(HINT, EXIT_USAGE) from exc
-    from analyzer.serve.app import create_app
+    from analyzer.serve.app import TEMPLATES, create_app
+
+    if not (TEMPLATES / "drop.html.j2").is_file():
+        raise Fail(f"this installation lacks the serve page files ({TEMPLATES}); reinstall snapdiag", EXIT_INTERNAL)
 
     folder = (data or default_data_folder()).expanduser().resolve()
     try:
