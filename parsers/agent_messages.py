@@ -205,10 +205,12 @@ def enrich_exec(head: str, attrs: dict[str, Any]) -> None:
             for key, value in m.groupdict().items():
                 attrs.setdefault(key, value)
     if "error_class" not in attrs and "[" in head:
-        m = ERROR_TAG_RE.search(head)
+        # Each regex needs a literal of its own ("Error]" / "Exception]", "[0000"): test that first,
+        # since most records with a bracket (HTTP lines, handler prefixes) carry no error tag.
+        m = ERROR_TAG_RE.search(head) if "Error]" in head or "Exception]" in head else None
         if m is not None:
             attrs["error_class"] = m.group("cls")
-        else:
+        elif "[0000" in head:
             n = _NUMBERED_TAG_RE.search(head)
             if n is not None and n.group("code") in _NUMBERED_ERRORS:
                 attrs["error_class"] = _NUMBERED_ERRORS[n.group("code")]
@@ -247,7 +249,8 @@ def _enrich_http(head: str, attrs: dict[str, Any]) -> None:
                 attrs.setdefault("host", hm.group("host"))
                 if hm.group("port"):
                     attrs.setdefault("port", hm.group("port"))
-    if "http_status" not in attrs:
+    # Literal gates as in enrich_exec: "Status Code" or "[" + ": " for the status, " attempts made".
+    if "http_status" not in attrs and ("Status Code" in head or ("[" in head and ": " in head)):
         m = _STATUS_CODE_RE.search(head)
         if m is not None:
             attrs["http_status"] = m.group("http_status") or m.group("http_status2")
@@ -255,7 +258,7 @@ def _enrich_http(head: str, attrs: dict[str, Any]) -> None:
         m = _IOERROR_RE.search(head)
         if m is not None:
             attrs["io_error"] = m.group("io_error").strip()
-    if "attempts" not in attrs:
+    if "attempts" not in attrs and " attempts made" in head:
         m = _ATTEMPTS_RE.search(head)
         if m is not None:
             attrs["attempts"] = m.group("attempts")

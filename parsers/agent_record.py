@@ -130,6 +130,8 @@ def _valid_pair(thread: str, prefix: str) -> bool:
 
 def _handler_prefix(rest: str) -> tuple[str, str, str, str] | None:
     """(prefix text, handler, version, remaining message) when ``rest`` starts with one."""
+    if not rest.startswith("["):  # the regex needs it: skip the call on most header remainders
+        return None
     m = _HANDLER_PREFIX.match(rest)
     if m is None:
         return None

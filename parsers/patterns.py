@@ -24,6 +24,29 @@ Converter = Callable[[str], Any]
 _WORD = re.compile(r"\w+")
 
 
+def literal_trie_regex(literals: Iterable[str]) -> str:
+    """A regex that matches where any of ``literals`` begins (for a yes/no test: does one occur?).
+
+    The literals are folded into a trie, so ``re`` follows one branch per character instead of
+    trying every literal at every position (a flat alternation of ~150 literals is ~4x slower).
+    A literal that is a prefix of another ends the branch: only existence matters, not which.
+    """
+    trie: dict[str, Any] = {}
+    for lit in literals:
+        node = trie
+        for ch in lit:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""  # a literal ends here: the shorter one is enough to say yes
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(trie) if trie else "(?!)"
+
+
 @dataclass(frozen=True)
 class Sample:
     """A real-format line or record and what parsing it must give (attrs: a subset to match)."""
@@ -99,6 +122,9 @@ class PatternSet:
         self._plain_lits = [lit for _first, lit, _idx in self._plain]
         self._plain_idx = {lit: idx for _first, lit, idx in self._plain}
         self._words = frozenset(self._by_word)
+        # Most lines hold none of the plain literals (the bulk routine records): one C-level search
+        # of their trie says so, instead of ~150 ``in`` tests; a hit falls back to the exact scan.
+        self._plain_any = re.compile(literal_trie_regex(self._plain_lits)).search
         self._cached = functools.lru_cache(maxsize=4096)(self._match)
 
     def candidates(self, message: str) -> list[Pattern]:
@@ -133,6 +159,8 @@ class PatternSet:
         while True:
             limit = order[pos] if pos < len(order) else len(self.patterns)
             added = False
+            if checked == 0 and n_plain and firsts[0] < limit and self._plain_any(text) is None:
+                checked = n_plain  # no plain literal anywhere in the text: nothing to scan
             if checked < n_plain and firsts[checked] < limit:
                 end = bisect_left(firsts, limit, checked)
                 for lit in filter(text.__contains__, lits[checked:end]):
