@@ -11,11 +11,11 @@ import heapq
 import operator
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from analyzer.model import Event
 from analyzer.timeline import utc_of_wall
@@ -24,6 +24,7 @@ from analyzer.timezone import TimeZoneInfo
 _FIELDS = ("line", "kind", "message", "wall", "clock", "time_raw", "level", "component", "handler",
            "handler_version", "attrs", "source", "member", "parser", "source_index")  # fmt: skip
 Row = tuple[Any, ...]
+T = TypeVar("T")
 # Rows are the Event fields in declaration order, so they unpack positionally.
 assert tuple(f.name for f in fields(Event)) == _FIELDS
 _pack = operator.attrgetter(*_FIELDS)
@@ -35,6 +36,13 @@ _BATCH = 512
 
 def _unpack(row: Row) -> Event:
     return Event(*row)
+
+
+def _as_item(row: Row, when: datetime | None, basis: str) -> tuple[Row, datetime | None, str]:
+    return row, when, basis
+
+
+_first = operator.itemgetter(0)  # the sort key of a (key, item) pair
 
 
 def _write_batches(fh: Any, items: list[Any]) -> None:
@@ -84,13 +92,23 @@ class EventSpill:
 
     def sorted(self, tz: TimeZoneInfo) -> Iterator[tuple[Event, datetime | None, str]]:
         """Every spilled event with its UTC time and basis, ordered by (time, input order)."""
+        for row, when, basis in self.sorted_rendered(tz, _as_item):
+            yield _unpack(row), when, basis
+
+    def sorted_rendered(self, tz: TimeZoneInfo, render: Callable[[Row, datetime | None, str], T | None]) -> Iterator[T]:
+        """``render(row, utc time, basis)`` of every spilled event, in the order of :meth:`sorted`.
+
+        The rendering runs once per event while the sorted runs are built, and the runs keep only
+        what it returns (None: the event is left out).  A caller that renders to text pays for
+        pickling short strings, instead of whole events twice (``Row`` fields: :data:`_FIELDS`).
+        """
         self._flush_pending()
         self._arrival.close()
         runs: list[Path] = []
-        buffer: list[tuple[tuple[Any, ...], Row, datetime | None, str]] = []
+        buffer: list[tuple[tuple[Any, ...], T]] = []
 
         def flush() -> None:
-            buffer.sort(key=lambda item: item[0])
+            buffer.sort(key=_first)
             path = self.folder / f"run{len(runs):05d}.pkl"
             with open(path, "wb") as fh:
                 _write_batches(fh, buffer)
@@ -99,15 +117,22 @@ class EventSpill:
 
         for seq, row in enumerate(self._read(self.folder / "arrival.pkl")):
             when, basis = utc_of_wall(row[_WALL], row[_CLOCK], tz)
-            key = (when is None, when or datetime.min, row[_SOURCE_INDEX], row[_LINE], seq)
-            buffer.append((key, row, when, basis))
+            item = render(row, when, basis)
+            if item is None:
+                continue
+            buffer.append(((when is None, when or datetime.min, row[_SOURCE_INDEX], row[_LINE], seq), item))
             if len(buffer) >= self.chunk:
                 flush()
+        if not runs:  # everything fitted in one run: no need to write it out and read it back
+            buffer.sort(key=_first)
+            for _key, item in buffer:
+                yield item
+            return
         if buffer:
             flush()
         streams = [self._read(path) for path in runs]
-        for _key, row, when, basis in heapq.merge(*streams, key=lambda item: item[0]):
-            yield _unpack(row), when, basis
+        for _key, item in heapq.merge(*streams, key=_first):
+            yield item
 
     def close(self) -> None:
         if not self._arrival.closed:

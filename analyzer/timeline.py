@@ -157,16 +157,26 @@ class TimelineBuilder:
         self.hour_lines: dict[str, dict[HourKey, list[int]]] = {}
 
     def add(self, ev: Event) -> None:
-        hour = hour_of(ev.wall) if ev.wall is not None else ""
+        wall = ev.wall
+        if wall is None:
+            hour = ""
+        elif type(wall) is datetime and wall.year >= 1000:
+            hour = wall.isoformat()[:13]  # hour_of() inlined: this runs for every event
+        else:
+            hour = hour_of(wall)
         clock = ev.clock._value_  # .value, without the enum property's overhead
         if hour:
-            hours = self.hour_lines.setdefault(ev.member, {})
+            hours = self.hour_lines.get(ev.member)
+            if hours is None:
+                hours = self.hour_lines[ev.member] = {}
+            line = ev.line
             span = hours.get((clock, hour))
             if span is None:
-                hours[(clock, hour)] = [ev.line, ev.line]
-            else:
-                span[0] = min(span[0], ev.line)
-                span[1] = max(span[1], ev.line)
+                hours[(clock, hour)] = [line, line]
+            elif line > span[1]:  # lines mostly grow: one comparison instead of min() and max()
+                span[1] = line
+            elif line < span[0]:
+                span[0] = line
         if ev.kind == _ROUTINE and ev.level not in ("WARNING", "ERROR"):
             self.routine_raw[(ev.member, ev.kind._value_, hour, clock)] += 1
             return

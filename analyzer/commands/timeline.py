@@ -50,6 +50,56 @@ def parse_instant(text: str, option: str) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None)
 
 
+def _jsonl_lines(
+    spill: EventSpill,
+    tl: Timeline,
+    redactor: Redactor,
+    centre: datetime | None,
+    half: timedelta,
+    kinds: tuple[str, ...],
+    wanted_levels: set[str],
+) -> Iterator[str]:
+    """The JSON lines of :func:`_rows` after the filters of :func:`_write_filtered`, rendered while
+    the spill sorts (the sorted runs then hold short strings, not whole events)."""
+    also = {(ev.member, ev.line): members for ev, members in zip(tl.events, tl.also_in, strict=True) if members}
+    duplicates = tl.duplicates
+    encode = _JSONL.encode
+    no_members: list[str] = []
+
+    def render(row: tuple[Any, ...], when: datetime | None, basis: str) -> str | None:
+        (line, kind, message, _wall, _clock, time_raw, level, component, handler, handler_version, attrs, source,
+         member, parser, _index) = row  # fmt: skip
+        if (member, line) in duplicates:
+            return None
+        if centre is not None and (when is None or abs(when - centre) > half):
+            return None
+        kind_value = kind._value_
+        if kinds and kind_value not in kinds:
+            return None
+        if wanted_levels and (level or "") not in wanted_levels:
+            return None
+        row_dict = {
+            "time": format_time(when),
+            "time_raw": time_raw,
+            "time_basis": basis,
+            "source": source,
+            "member": redactor(member),
+            "line": line,
+            "parser": parser,
+            "component": component,
+            "level": level,
+            "kind": kind_value,
+            "handler": handler,
+            "handler_version": handler_version,
+            "message": redactor(message),
+            "attrs": redactor.deep(attrs),
+            "also_in": [redactor(m) for m in also.get((member, line), no_members)],
+        }
+        return encode(row_dict) + "\n"
+
+    return spill.sorted_rendered(tl.time_zone, render)
+
+
 def _rows(spill: EventSpill, tl: Timeline, redactor: Redactor) -> Iterator[dict[str, Any]]:
     also = {(ev.member, ev.line): members for ev, members in zip(tl.events, tl.also_in, strict=True) if members}
     for ev, when, basis in spill.sorted(tl.time_zone):
@@ -99,10 +149,28 @@ def run_timeline(
     try:
         with analyse(inputs, limits, tz, spill=spill) as analysis:
             redactor = Redactor(analysis.bundle.redaction_key or None)
-            _write_rows(out, fmt, _rows(spill, analysis.timeline, redactor), centre, half, kinds, wanted_levels)
+            if fmt == "jsonl":
+                lines = _jsonl_lines(spill, analysis.timeline, redactor, centre, half, kinds, wanted_levels)
+                _write_blocks(out, lines)
+            else:
+                _write_rows(out, fmt, _rows(spill, analysis.timeline, redactor), centre, half, kinds, wanted_levels)
     finally:
         spill.close()
     return 0
+
+
+def _write_blocks(out: Any, lines: Iterator[str]) -> None:
+    """Write text lines in blocks of :data:`_WRITE_BLOCK` (one write call per block)."""
+    pending: list[str] = []
+    try:
+        for text in lines:
+            pending.append(text)
+            if len(pending) >= _WRITE_BLOCK:
+                out.write("".join(pending))
+                pending.clear()
+    finally:
+        if pending:
+            out.write("".join(pending))
 
 
 def _write_rows(
