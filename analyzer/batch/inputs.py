@@ -20,6 +20,8 @@ _ROOT_MARKERS = ("var", "etc", "results.txt", "sos_commands")
 _JUNK = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", "$RECYCLE.BIN", "System Volume Information"})
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SLUG_MAX = 80
+# every C0 control (tab and newline too: a name is one cell, one line), DEL and C1
+_NAME_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -29,7 +31,10 @@ class Discovery:
 
 
 def is_bundle_root(folder: Path) -> bool:
-    return any((folder / marker).exists() for marker in _ROOT_MARKERS)
+    try:
+        return any((folder / marker).exists() for marker in _ROOT_MARKERS)
+    except OSError:  # a folder we may not look into is not a bundle root; listing it says why
+        return False
 
 
 def slug(display: str, sha256: str) -> str:
@@ -38,9 +43,17 @@ def slug(display: str, sha256: str) -> str:
     return f"{text or 'bundle'}-{sha256[:12]}"
 
 
+def _text(name: str) -> str:
+    """A file name as inert text: bytes that are not UTF-8 (surrogate escapes) become U+FFFD and
+    control characters (newline, ESC…) are shown as ``\\xNN``, so every output that shows the name
+    (CSV, JSON, HTML, terminal) can encode it and no line or colour breaks; the path keeps the bytes."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _NAME_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _display(arg: str, child: str | None = None) -> str:
-    base = arg.replace("\\", "/").rstrip("/") or "/"
-    return f"{base}/{child}" if child else base
+    base = _text(arg.replace("\\", "/")).rstrip("/") or "/"
+    return f"{base}/{_text(child)}" if child else base
 
 
 def _size(path: Path) -> int:
@@ -60,7 +73,7 @@ def job_for(path: Path, display: str) -> BundleJob:
     return BundleJob(
         input=display,
         path=str(path.resolve()),
-        name=path.name,
+        name=_text(path.name),
         sha256=digest,
         slug=slug(display, digest),
         is_dir=path.is_dir(),
@@ -73,7 +86,7 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return False
     try:
         return path.resolve() == folder or folder in path.resolve().parents
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
         return False
 
 
@@ -84,6 +97,10 @@ def discover(inputs: list[Path], outdir: Path | None = None) -> Discovery:
     seen: set[str] = set()
 
     def add(path: Path, display: str) -> None:
+        if path.is_dir() and resolved_out is not None and _inside(resolved_out, path.resolve()):
+            # its reports would be written into the bundle and read back as its logs next time
+            out.skipped.append(f"{display}: holds the output folder; choose -o outside it")
+            return
         try:
             job = job_for(path, display)
         except OSError as exc:
@@ -95,7 +112,13 @@ def discover(inputs: list[Path], outdir: Path | None = None) -> Discovery:
 
     for arg in inputs:
         if arg.is_symlink() and not arg.exists():
-            out.skipped.append(f"{arg}: broken link")
+            out.skipped.append(f"{_display(str(arg))}: broken link")
+            continue
+        if not arg.is_dir() and not arg.is_file():  # a FIFO would block the hash, a device never end
+            out.skipped.append(f"{_display(str(arg))}: not a regular file or folder")
+            continue
+        if resolved_out is not None and arg.resolve() == resolved_out:
+            out.skipped.append(f"{_display(str(arg))}: is the output folder (-o)")
             continue
         if not arg.is_dir() or is_bundle_root(arg):
             add(arg, _display(str(arg)))
@@ -107,10 +130,12 @@ def discover(inputs: list[Path], outdir: Path | None = None) -> Discovery:
             continue
         for entry in entries:
             path = Path(entry.path)
-            if entry.name.startswith(".") or entry.name in _JUNK or _inside(path, resolved_out):
+            if entry.name.startswith(".") or entry.name in _JUNK:
                 continue
-            if entry.is_symlink():
+            if entry.is_symlink():  # before resolving anything: a link may loop or lead out of the ticket
                 out.skipped.append(f"{_display(str(arg), entry.name)}: symbolic link not followed")
+                continue
+            if _inside(path, resolved_out):
                 continue
             if entry.is_dir() or entry.is_file():
                 add(path, _display(str(arg), entry.name))

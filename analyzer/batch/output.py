@@ -26,7 +26,8 @@ SUMMARY_SCHEMA = "snapdiag.batch-summary/1"
 
 def _atomic_write(path: Path, text: str, encoding: str = "utf-8") -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(text, encoding=encoding, newline="")
+    # "replace": a file name that is not UTF-8 reaches a report as surrogate escapes; it is shown, not fatal
+    tmp.write_bytes(text.encode(encoding, "replace"))
     os.replace(tmp, path)
 
 
@@ -43,6 +44,7 @@ def batch_key(outdir: Path) -> bytes:
         pass
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to a damaged key file already there
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key.hex())
     return key
@@ -52,11 +54,18 @@ def load_finished(outdir: Path, job: BundleJob) -> BundleOutcome | None:
     """A bundle finished by an earlier run of this batch for the same bytes, or None."""
     folder = outdir / job.slug
     try:
-        data = json.loads((folder / SIDECAR).read_text(encoding="utf-8"))
-        outcome = BundleOutcome.from_sidecar(data)
-    except (OSError, ValueError, KeyError, TypeError):
+        # damaged files in OUTDIR (cut, emptied, edited, a FIFO) mean "analyse again", never a crash
+        if not (folder / SIDECAR).is_file() or not (folder / "report.html").is_file():
+            return None
+        outcome = BundleOutcome.from_sidecar(json.loads((folder / SIDECAR).read_text(encoding="utf-8")))
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        if not all(isinstance(outcome.row.get(k, ""), str) for k in SUMMARY_FIELDS):
+            return None
+        if report["bundle"]["sha256"] != job.sha256:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
-    if outcome.error or outcome.job.sha256 != job.sha256 or not (folder / "report.json").is_file():
+    if outcome.error or outcome.job.sha256 != job.sha256:
         return None
     # the display path may differ (the same attachment moved): the row follows the current job
     outcome.job = job

@@ -24,6 +24,7 @@ from analyzer.model import Fact
 from analyzer.pipeline import Analysis
 from analyzer.produce import ReportRequest, produce
 from analyzer.redact import Redactor
+from analyzer.textio import terminal_safe
 
 VMSNAPSHOT = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
 _ERROR_MAX = 300
@@ -39,8 +40,9 @@ class WorkerSettings:
 
 
 def _line(text: str) -> str:
+    # a member's name inside the message may carry ESC or other controls: inert in CSV and on a terminal
     first = (text.splitlines() or [""])[0].strip()
-    return first[:_ERROR_MAX]
+    return terminal_safe(first[:_ERROR_MAX])
 
 
 def summary_row(job: BundleJob, result: dict[str, Any], redactor: Redactor, deployment: str | None) -> dict[str, str]:
@@ -100,7 +102,8 @@ def _materialise(job: BundleJob, payload: bytes, into: Path) -> Path:
         return target
     with tarfile.open(fileobj=io.BytesIO(payload), mode="r:") as tar:
         tar.extractall(into, filter="data")  # our own tar of the folder, still read as untrusted
-    return target
+    # pack_folder names the folder as the client's file system does (job.name is that name as text)
+    return into / Path(job.path).name
 
 
 def pack_folder(path: Path) -> bytes:
