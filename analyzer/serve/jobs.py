@@ -25,6 +25,10 @@ from analyzer.serve.store import Finished, History
 Analyser = Callable[[str, str, int], Finished]
 
 
+CRASHED = Finished(error="the analysis worker stopped unexpectedly (out of memory or a crash)")
+STOPPED = Finished(error="the server stopped before this analysis finished; drop the bundle again")
+
+
 class JobTimeout(Exception):
     """Raised inside a worker when a job has run longer than allowed."""
 
@@ -109,6 +113,8 @@ class JobPool:
         self._pool: ProcessPoolExecutor | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._quarantine = asyncio.Lock()
+        self._closed = False
+        self._alone_pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -136,6 +142,8 @@ class JobPool:
     async def _analyse(self, entry_id: str, folder: Path, lang: str) -> Finished:
         args = (self.analyser, str(self.history.path), entry_id, str(folder), lang, self.timeout_seconds)
         for _attempt in range(self.REQUEUES):
+            if self._closed:
+                return STOPPED
             executor = self._executor()
             try:
                 return await asyncio.wrap_future(executor.submit(run_job, *args))
@@ -144,6 +152,8 @@ class JobPool:
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
                 first = (str(exc).splitlines() or [""])[0][:200]
                 return Finished(error=f"internal error: {type(exc).__name__}: {first}")
+            if self._closed:
+                return STOPPED
             entry = await asyncio.to_thread(self.history.get, entry_id)
             if entry is None or entry.state != "queued":
                 break  # it had started: it may be what broke the pool
@@ -153,32 +163,36 @@ class JobPool:
         """A job that was running when its pool broke runs again by itself, one suspect at a time:
         if it is the culprit it breaks only its own pool and fails; a bystander finishes."""
         async with self._quarantine:
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
+            if self._closed:
+                return STOPPED
+            pool = self._alone_pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
             try:
                 return await asyncio.wrap_future(pool.submit(run_job, *args))
             except BrokenProcessPool:
-                return Finished(error="the analysis worker stopped unexpectedly (out of memory or a crash)")
+                return STOPPED if self._closed else CRASHED
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
                 first = (str(exc).splitlines() or [""])[0][:200]
                 return Finished(error=f"internal error: {type(exc).__name__}: {first}")
             finally:
+                self._alone_pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
-
-    async def drain(self) -> None:
-        """Wait for jobs in flight (used at shutdown and by tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def close(self) -> None:
         """Stop the workers now: a long analysis must not hold up Ctrl+C (its row is marked
         failed at the next start, and its upload removed)."""
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # the executor has no public way to stop a running job; its process table is the only handle
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(5)
+        self._closed = True
+        pools = [self._pool, self._alone_pool]
+        self._pool = self._alone_pool = None
+        for pool in pools:
+            if pool is not None:
+                _terminate(pool)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    # the executor has no public way to stop a running job; its process table is the only handle
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+import time
 from pathlib import Path
 
 from tests.serve.harness import EXAMPLE, folder_files, leftovers, serve
@@ -48,4 +50,21 @@ def test_a_job_past_its_time_limit_is_stopped_in_its_worker(tmp_path: Path) -> N
         # the same single worker then serves the next job
         after = client.wait(client.upload(folder_files(EXAMPLE)).json()["id"])
         assert after["top_cause"] == "snapshot-fsfreeze-failed", after["error"]
+    assert leftovers(data) == []
+
+
+def test_stopping_the_server_stops_a_running_analysis_at_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with serve(data, analyser=misbehaving, workers=1, job_timeout_seconds=600) as running, running.client() as client:
+        job_id = client.upload([("hang-forever.log", b"x")]).json()["id"]
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/jobs/{job_id}").json()["state"] != "running":
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.1)
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 4  # the worker was stopped, not waited for (600 s)
+    assert multiprocessing.active_children() == []
+    with serve(data) as again, again.client() as client:
+        stopped = client.get(f"/api/jobs/{job_id}").json()
+        assert stopped["state"] == "failed" and "server stopped" in stopped["error"]
     assert leftovers(data) == []
