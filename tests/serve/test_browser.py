@@ -133,6 +133,12 @@ def test_a_refused_drop_says_why_and_history_delete_works(tab: Tab, server: Runn
     page.wait_for_selector(".job[data-state=failed] .error", timeout=60_000)
     assert "garbage.bin" in page.locator(".job .error").first.inner_text()
 
+    # a readable file that explains nothing: an honest "no cause", not a cause called "none"
+    page.set_input_files("#file-input", str(EXAMPLE / "etc" / "waagent.conf"))
+    page.wait_for_selector(".job[data-state=done] .verdict[data-cause=none]", timeout=60_000)
+    assert page.locator(".job .verdict").first.inner_text().startswith("No cause identified (")
+    assert not page.locator("#upload-button").is_visible()  # choosing files uploads them at once
+
     page.goto(server.url + "/history")
     rows = page.locator("#history tbody tr")
     before = rows.count()

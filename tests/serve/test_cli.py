@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serve.harness import ROOT
+from tests.serve.harness import EXAMPLE, ROOT, Client, folder_files
 
 CLI = [sys.executable, "-m", "analyzer"]
 
@@ -40,6 +40,10 @@ def test_port_zero_serves_on_a_free_port_and_a_signal_stops_it_cleanly(tmp_path:
         assert port > 0
         answer = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
         assert answer.status_code == 200 and "Drop a log bundle" in answer.text
+        if stop == signal.SIGINT:  # once: an analysis through the real command's worker pool
+            with Client(f"http://127.0.0.1:{port}") as client:
+                job = client.wait(client.upload(folder_files(EXAMPLE)).json()["id"])
+                assert job["top_cause"] == "snapshot-fsfreeze-failed"
         assert (data / "history.sqlite3").stat().st_mode & 0o077 == 0
         assert data.stat().st_mode & 0o077 == 0
         proc.send_signal(stop)

@@ -8,6 +8,7 @@
   var input = document.getElementById("file-input");
   var jobs = document.getElementById("jobs");
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  document.getElementById("upload-button").hidden = true;  // with this script, choosing files uploads them
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -28,12 +29,13 @@
     if (job.state === "failed") {
       box.appendChild(el("p", "Could not analyse this upload: " + job.error, "error"));
     } else {
-      var line = job.top_cause
+      var found = job.top_cause && job.top_cause !== "none";
+      var line = found
         ? (job.title || job.top_cause) + " (" + job.top_cause + (job.verdict ? ", " + job.verdict : "") +
           (typeof job.confidence === "number" ? ", " + Math.round(job.confidence * 100) + "%" : "") + ")"
         : "No cause identified (" + (job.status || "unknown") + ")";
       var verdict = el("p", line, "verdict");
-      verdict.setAttribute("data-cause", job.top_cause || "none");
+      verdict.setAttribute("data-cause", found ? job.top_cause : "none");
       box.appendChild(verdict);
       if (job.headline) { box.appendChild(el("p", job.headline)); }
       var links = el("p");
