@@ -82,6 +82,7 @@ def run_serve(host: str, port: int, data: Path | None) -> int:
         access_log=False,
         proxy_headers=False,  # nothing sits in front of it: never trust X-Forwarded-* from a client
         server_header=False,
+        limit_concurrency=100,  # beyond this many open connections: 503, not an exhausted process
         lifespan="on",
     )
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; stopping the

@@ -48,6 +48,7 @@ _META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^
 # past the cap, this much more of the body is read and dropped so the client sees the 413 instead
 # of a connection reset while it is still sending
 _DRAIN_AFTER_CAP = 16 << 20
+_DISK_MARGIN = 256 << 20  # room left for the history and the rest of the system
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Settings:
     retention_days: float = 30
     workers: int = 2
     job_timeout_seconds: int = 900
+    max_pending_jobs: int = 32  # each holds its upload on disk until it runs
     purge_every_seconds: float = 3600
 
 
@@ -158,6 +160,18 @@ class Server:
         return JSONResponse({"ok": True})
 
     # -- upload -------------------------------------------------------------------------------------
+    def _cannot_accept(self, declared: int) -> Response | None:
+        """Refusals decided before a byte of the body is read."""
+        if declared > self.settings.max_upload_bytes:
+            cap = _size(self.settings.max_upload_bytes)
+            return JSONResponse({"error": f"the upload is larger than the server's cap of {cap}"}, 413)
+        if self.jobs.pending >= self.settings.max_pending_jobs:
+            busy = f"the server already has {self.jobs.pending} analyses waiting; try again in a minute"
+            return JSONResponse({"error": busy}, 503, headers={"retry-after": "60"})
+        if shutil.disk_usage(self.uploads).free < declared + _DISK_MARGIN:
+            return JSONResponse({"error": "the server's disk has no room for this upload"}, 507)
+        return None
+
     async def upload(self, request: Request) -> Response:
         refused = self._refuse_cross_site(request)
         if refused:
@@ -170,10 +184,10 @@ class Server:
             if not header_ok and not self.csrf.valid(session, fields.get(CSRF_FIELD)):
                 raise UploadError("missing or stale CSRF token: reload the page and drop again", 403)
 
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.settings.max_upload_bytes:
-            cap = _size(self.settings.max_upload_bytes)
-            return JSONResponse({"error": f"the upload is larger than the server's cap of {cap}"}, 413)
+        declared = request.headers.get("content-length", "")
+        refused = self._cannot_accept(int(declared) if declared.isdigit() else 0)
+        if refused:
+            return refused
         entry_id = secrets.token_hex(8)
         folder = self.uploads / entry_id
         folder.mkdir(mode=0o700)
@@ -194,6 +208,9 @@ class Server:
         except ClientDisconnect:
             shutil.rmtree(folder, ignore_errors=True)
             return Response(status_code=400)
+        except OSError as exc:  # the disk filled up while writing
+            shutil.rmtree(folder, ignore_errors=True)
+            return JSONResponse({"error": f"the server could not store the upload: {exc.strerror or exc}"}, 507)
         lang = received.fields.get("lang", "en")
         lang = lang if lang in LANGS else "en"
         await asyncio.to_thread(self.history.add, entry_id, _input_name(received.original_names), lang)
@@ -290,11 +307,14 @@ def create_app(
     retention_days: float = 30,
     workers: int = 2,
     job_timeout_seconds: int = 900,
+    max_pending_jobs: int = 32,
     analyser: Analyser = analyse_folder,
     extra_hosts: Iterable[str] = (),
 ) -> Starlette:
     """The application for a server bound to ``host:port`` keeping its history under ``data``."""
-    settings = Settings(data, host, port, max_upload_bytes, retention_days, workers, job_timeout_seconds)
+    settings = Settings(
+        data, host, port, max_upload_bytes, retention_days, workers, job_timeout_seconds, max_pending_jobs
+    )
     server = Server(settings, analyser, extra_hosts)
 
     @asynccontextmanager

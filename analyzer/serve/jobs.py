@@ -126,6 +126,11 @@ class JobPool:
             self._pool = None
             broken.shutdown(wait=False, cancel_futures=True)
 
+    @property
+    def pending(self) -> int:
+        """Jobs accepted and not yet finished (running or waiting for a worker)."""
+        return len(self._tasks)
+
     def submit(self, entry_id: str, folder: Path, lang: str) -> None:
         """Start the job in the background; the upload folder is removed when it ends."""
         task = asyncio.get_running_loop().create_task(self._run(entry_id, folder, lang))

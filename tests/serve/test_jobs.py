@@ -68,3 +68,16 @@ def test_stopping_the_server_stops_a_running_analysis_at_once(tmp_path: Path) ->
         stopped = client.get(f"/api/jobs/{job_id}").json()
         assert stopped["state"] == "failed" and "server stopped" in stopped["error"]
     assert leftovers(data) == []
+
+
+def test_a_full_queue_refuses_new_uploads_with_503(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = {"analyser": misbehaving, "workers": 1, "job_timeout_seconds": 600, "max_pending_jobs": 2}
+    with serve(data, **settings) as running, running.client() as client:
+        first = client.upload([("hang-1.log", b"x")])
+        second = client.upload([("hang-2.log", b"x")])
+        assert (first.status_code, second.status_code) == (202, 202)
+        busy = client.upload([("third.log", b"x")])
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "60"
+        assert "waiting" in busy.json()["error"]
+        assert len(list((data / "uploads").iterdir())) == 2  # the refused body was never stored
