@@ -1,16 +1,29 @@
-"""Run every source of a bundle through its parser, keeping provenance on every event and fact."""
+"""Run every source of a bundle through its parser, keeping provenance on every event and fact.
+
+Sources are parsed in a fixed order and their events come out in that order.  A big syslog file
+(parsed last, since its year-less stamps may need the year the other sources reveal) is parsed
+ahead in a second process while this one parses the rest (:class:`Ahead`); its events are used only
+when its parse never asked for that year, so the output is the same either way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from analyzer.bundle import Bundle, Source
 from analyzer.limits import Limits
 from analyzer.model import Event, Fact
 from analyzer.textio import SliceReader, StreamLineReader
 from parsers import registry
-from parsers.base import ParseContext
+from parsers.base import ParseContext, ParseWarning
 
 # Parse documents and agent logs before year-less system logs so the latter get a year hint.
 _LATE_KINDS = ("syslog", "journal", "dmesg", "text")
@@ -38,6 +51,180 @@ class ParseOutput:
     newest_year: int | None = None
 
 
+# -- parsing ahead ----------------------------------------------------------------------------------------
+AHEAD_KINDS = frozenset(("syslog",))  # parsed last (year hint) and large: worth a second process
+AHEAD_MIN_BYTES = 4 << 20
+AHEAD_SWITCH = "SNAPDIAG_PARSE_AHEAD"  # "0": never parse ahead
+_EVENT_BATCH = 1024
+_PICKLE = pickle.HIGHEST_PROTOCOL
+
+
+class _AskedHints(dict[str, Any]):
+    """Empty hints that remember whether the parser looked one up."""
+
+    asked = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked = True
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.asked = True
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.asked = True
+        return super().__contains__(key)
+
+
+@dataclass
+class AheadSummary:
+    """What a parse ahead learnt besides its events: reader state, context, warnings, facts."""
+
+    hint_asked: bool
+    lines_read: int = 0
+    bytes_read: int = 0
+    decode_errors: int = 0
+    checkpoints: list[tuple[int, int]] = field(default_factory=list)
+    reader_warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    records: int = 0
+    unclassified: int = 0
+    warnings: list[ParseWarning] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+    def apply(self, reader: StreamLineReader, ctx: ParseContext, warnings: list[str]) -> None:
+        """Leave reader, context and source warnings as the parse here would have."""
+        reader.lines_read, reader.bytes_read, reader.decode_errors = (
+            self.lines_read,
+            self.bytes_read,
+            self.decode_errors,
+        )
+        reader.checkpoints = list(self.checkpoints)  # the window re-read seeks with them
+        ctx.records, ctx.unclassified = self.records, self.unclassified
+        ctx.warnings.extend(self.warnings)
+        ctx.facts.extend(self.facts)
+        warnings.extend(self.reader_warnings)
+
+    def finish(self, warnings: list[str]) -> None:
+        if self.stopped is not None:
+            warnings.append(self.stopped)
+
+
+def _parse_ahead(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: str, conn: Any) -> None:
+    """Worker process: parse each source with no hints; events to ``<index>.events`` in batches, the
+    summary to ``<index>.summary``, then the index on ``conn``.  Stops a source once it asks a hint."""
+    for index, source in jobs:
+        spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
+        if spec is None:
+            continue
+        reader_warnings: list[str] = []
+
+        def warn(message: str, line: int | None, _w: list[str] = reader_warnings, _m: str = source.member) -> None:
+            _w.append(f"{_m}: {message}")
+
+        reader = StreamLineReader(source.open, max_record_bytes, warn)
+        hints = _AskedHints()
+        ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
+        stopped = None
+        base = os.path.join(folder, str(index))
+        with open(base + ".events", "wb") as fh:
+            batch: list[Event] = []
+            try:
+                for event in spec.parse(reader, ctx):
+                    if hints.asked:
+                        break  # the events depend on the hint: the main process parses this source itself
+                    batch.append(event)
+                    if len(batch) >= _EVENT_BATCH:
+                        pickle.dump(batch, fh, protocol=_PICKLE)
+                        batch = []
+            except Exception as exc:  # the same degradation as in the main process  # noqa: BLE001
+                stopped = (f"{source.member}: parser {spec.name} stopped at line {reader.lines_read}: "
+                           f"{type(exc).__name__}: {exc}")  # fmt: skip
+            if batch:
+                pickle.dump(batch, fh, protocol=_PICKLE)
+        summary = AheadSummary(hints.asked)
+        if not hints.asked:
+            summary = AheadSummary(False, reader.lines_read, reader.bytes_read, reader.decode_errors,
+                                   reader.checkpoints, reader_warnings, stopped, ctx.records, ctx.unclassified,
+                                   ctx.warnings, ctx.facts)  # fmt: skip
+        with open(base + ".summary.part", "wb") as fh:
+            pickle.dump(summary, fh, protocol=_PICKLE)
+        os.replace(base + ".summary.part", base + ".summary")
+        conn.send(index)
+    conn.close()
+
+
+def _read_batches(path: Path) -> Iterator[Event]:
+    with open(path, "rb") as fh:
+        while True:
+            try:
+                batch = pickle.load(fh)
+            except EOFError:
+                return
+            yield from batch
+
+
+class Ahead:
+    """One worker process parsing the big late sources while the main process parses the rest."""
+
+    def __init__(self, jobs: list[tuple[int, Source]], max_record_bytes: int) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="snapdiag-ahead-"))
+        self.indexes = {index for index, _ in jobs}
+        self.done: set[int] = set()
+        mp = multiprocessing.get_context("spawn")  # no fork: the caller may run threads (serve)
+        self.conn, child = mp.Pipe(duplex=False)
+        self.proc = mp.Process(target=_parse_ahead, args=(jobs, max_record_bytes, str(self.folder), child),
+                               daemon=True)  # fmt: skip
+        self.proc.start()
+        child.close()
+
+    def _wait(self, index: int) -> bool:
+        while index not in self.done:
+            try:
+                if self.conn.poll(0.05):
+                    self.done.add(self.conn.recv())
+                    continue
+            except (EOFError, OSError):
+                return False
+            if not self.proc.is_alive() and not self.conn.poll(0):
+                return False
+        return True
+
+    def take(self, index: int) -> tuple[Iterable[Event], AheadSummary] | None:
+        """The events and summary of source ``index`` when it was parsed ahead without a hint."""
+        if index not in self.indexes or not self._wait(index):
+            return None
+        try:
+            with open(self.folder / f"{index}.summary", "rb") as fh:
+                summary = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            return None
+        if not isinstance(summary, AheadSummary) or summary.hint_asked:
+            return None
+        return _read_batches(self.folder / f"{index}.events"), summary
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join(5)
+        self.conn.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_ahead(order: list[tuple[int, Source]], max_record_bytes: int) -> Ahead | None:
+    """A worker for the late sources worth parsing ahead, or None (none, one core, or not allowed)."""
+    jobs = [(i, s) for i, s in order if s.kind in AHEAD_KINDS and s.bytes >= AHEAD_MIN_BYTES]
+    if not jobs or os.environ.get(AHEAD_SWITCH, "1") == "0":
+        return None
+    if multiprocessing.parent_process() is not None or len(os.sched_getaffinity(0)) < 2:
+        return None  # a batch worker already shares the cores with its siblings; one core gains nothing
+    try:
+        return Ahead(jobs, max_record_bytes)
+    except OSError:  # no process or temp folder: parse everything here
+        return None
+
+
 def _order(sources: list[Source]) -> list[tuple[int, Source]]:
     indexed = list(enumerate(sources))
     return sorted(indexed, key=lambda p: (p[1].kind in _LATE_KINDS, p[0]))
@@ -49,51 +236,71 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
     A parser that fails on a source degrades that source only: the error becomes a warning and
     the events read before it are kept.
     """
-    for index, source in _order(bundle.sources):
-        if source.kind == "binary" or source.bytes == 0:
-            out.stats.append(SourceStats(source, parser="", index=index))
-            continue
-        spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
-        stats = SourceStats(source, parser=spec.kind if spec else "", index=index)
-        out.stats.append(stats)
-        if spec is None:
-            continue
+    order = _order(bundle.sources)
+    ahead = start_ahead(order, limits.max_record_bytes)
+    try:
+        for index, source in order:
+            yield from _source_events(index, source, limits, out, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
-        def warn(message: str, line: int | None, _stats: SourceStats = stats, _src: Source = source) -> None:
-            _stats.warnings.append(f"{_src.member}: {message}")
 
-        reader = StreamLineReader(source.open, limits.max_record_bytes, warn)
-        hints: dict[str, object] = {"year": out.newest_year} if out.newest_year else {}
-        stats.reader = reader
-        stats.hints = hints
-        ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
-        try:
-            for event in spec.parse(reader, ctx):
-                event.source = source.path
-                event.member = source.member
-                event.parser = spec.kind
-                event.source_index = index
-                stats.events += 1
-                if event.wall is not None and (out.newest_year is None or event.wall.year > out.newest_year):
-                    if event.wall.year <= 9998:
-                        out.newest_year = event.wall.year
-                yield event
-        except Exception as exc:  # a parser bug or a hostile file degrades one source only  # noqa: BLE001
-            stats.warnings.append(
-                f"{source.member}: parser {spec.name} stopped at line {reader.lines_read}: {type(exc).__name__}: {exc}"
-            )
-        stats.lines = reader.lines_read
-        stats.records = ctx.records
-        stats.unclassified = ctx.unclassified
-        stats.warnings.extend(
-            f"{source.member}: line {w.line}: {w.message}" if w.line else f"{source.member}: {w.message}"
-            for w in ctx.warnings
+def _source_events(
+    index: int, source: Source, limits: Limits, out: ParseOutput, ahead: Ahead | None
+) -> Iterator[Event]:
+    if source.kind == "binary" or source.bytes == 0:
+        out.stats.append(SourceStats(source, parser="", index=index))
+        return
+    spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
+    stats = SourceStats(source, parser=spec.kind if spec else "", index=index)
+    out.stats.append(stats)
+    if spec is None:
+        return
+
+    def warn(message: str, line: int | None, _stats: SourceStats = stats, _src: Source = source) -> None:
+        _stats.warnings.append(f"{_src.member}: {message}")
+
+    reader = StreamLineReader(source.open, limits.max_record_bytes, warn)
+    hints: dict[str, object] = {"year": out.newest_year} if out.newest_year else {}
+    stats.reader = reader
+    stats.hints = hints
+    ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
+    done = ahead.take(index) if ahead is not None else None
+    if done is not None:  # parsed ahead without asking for a hint: the same events, read back
+        events, summary = done
+        summary.apply(reader, ctx, stats.warnings)
+    else:
+        events = spec.parse(reader, ctx)
+    try:
+        for event in events:
+            event.source = source.path
+            event.member = source.member
+            event.parser = spec.kind
+            event.source_index = index
+            stats.events += 1
+            if event.wall is not None and (out.newest_year is None or event.wall.year > out.newest_year):
+                if event.wall.year <= 9998:
+                    out.newest_year = event.wall.year
+            yield event
+    except Exception as exc:  # a parser bug or a hostile file degrades one source only  # noqa: BLE001
+        stats.warnings.append(
+            f"{source.member}: parser {spec.name} stopped at line {reader.lines_read}: {type(exc).__name__}: {exc}"
         )
-        for fact in ctx.facts:
-            fact.source = source.path
-            fact.member = source.member
-            fact.parser = spec.kind
-            out.facts.append(fact)
+    if done is not None:
+        done[1].finish(stats.warnings)
+    stats.lines = reader.lines_read
+    stats.records = ctx.records
+    stats.unclassified = ctx.unclassified
+    stats.warnings.extend(
+        f"{source.member}: line {w.line}: {w.message}" if w.line else f"{source.member}: {w.message}"
+        for w in ctx.warnings
+    )
+    for fact in ctx.facts:
+        fact.source = source.path
+        fact.member = source.member
+        fact.parser = spec.kind
+        out.facts.append(fact)
 
 
 def reparse_slice(stats: SourceStats, start: int, end: int) -> Iterator[Event]:

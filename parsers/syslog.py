@@ -216,15 +216,29 @@ class YearResolver:
 
     def __init__(self, ctx: ParseContext) -> None:
         self.ctx = ctx
-        hint = ctx.hints.get("year")
-        try:
-            self.hint: int | None = int(hint) if hint is not None else None
-        except (TypeError, ValueError):
-            self.hint = None
+        self._hint: int | None = None
+        self._hint_read = False
         self.base: int | None = None  # year of the first year-less record
         self.rollovers = 0
         self._prev_month = 0
         self._rebased = False
+
+    @property
+    def hint(self) -> int | None:
+        """``ctx.hints["year"]``, read only when needed: a file dated by its own records never asks,
+        so its parse does not depend on the hint (analyzer.parse parses such files ahead, in parallel)."""
+        if not self._hint_read:
+            self._hint_read = True
+            raw = self.ctx.hints.get("year")
+            try:
+                self._hint = int(raw) if raw is not None else None
+            except (TypeError, ValueError):
+                self._hint = None
+        return self._hint
+
+    @hint.setter
+    def hint(self, value: int | None) -> None:
+        self._hint, self._hint_read = value, True
 
     def observe(self, month: int) -> int:
         """Count a Dec→Jan step (a fall of six months or more; small falls are reordering)."""
