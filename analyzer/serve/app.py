@@ -71,11 +71,12 @@ def _env() -> Environment:
 
 
 def _size(n: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:g} {unit}" if unit == "bytes" else f"{n:.0f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+    value = float(n)
+    for unit in ("bytes", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}"
+        value /= 1024
+    return f"{value:.0f} GiB"
 
 
 class Server:
@@ -90,6 +91,8 @@ class Server:
         self.history = History(settings.data / "history.sqlite3")
         self.jobs = JobPool(self.history, settings.workers, settings.job_timeout_seconds, analyser)
         self.csrf = Csrf()
+        # cookies ignore ports: two servers on one host must not overwrite each other's session
+        self.cookie = f"{SESSION_COOKIE}_{settings.port}"
         self.env = _env()
 
     # -- housekeeping -------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ class Server:
 
     # -- helpers ------------------------------------------------------------------------------------
     def _session(self, request: Request) -> tuple[str, bool]:
-        session = request.cookies.get(SESSION_COOKIE)
+        session = request.cookies.get(self.cookie)
         if session and re.fullmatch(r"[A-Za-z0-9_-]{20,64}", session):
             return session, False
         return Csrf.new_session(), True
@@ -129,7 +132,7 @@ class Server:
         )
         response = Response(body, media_type="text/html; charset=utf-8")
         if fresh:
-            response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", path="/")
+            response.set_cookie(self.cookie, session, httponly=True, samesite="strict", path="/")
         return response
 
     def _refuse_cross_site(self, request: Request) -> Response | None:
@@ -176,7 +179,7 @@ class Server:
         refused = self._refuse_cross_site(request)
         if refused:
             return refused
-        session = request.cookies.get(SESSION_COOKIE)
+        session = request.cookies.get(self.cookie)
         header_ok = self.csrf.valid(session, request.headers.get(CSRF_HEADER))
 
         def before_first_file(fields: dict[str, str]) -> None:
@@ -264,7 +267,7 @@ class Server:
             body = await request.body()
             if len(body) < 4096:
                 token = dict(_form_pairs(body.decode("utf-8", "replace"))).get(CSRF_FIELD)
-        if not self.csrf.valid(request.cookies.get(SESSION_COOKIE), token):
+        if not self.csrf.valid(request.cookies.get(self.cookie), token):
             return JSONResponse({"error": "missing or stale CSRF token: reload the page"}, 403)
         entry_id = request.path_params["id"]
         gone = _ID.match(entry_id) is not None and await asyncio.to_thread(self.history.delete, entry_id)

@@ -162,7 +162,7 @@ def test_foreign_origin_and_missing_token_are_refused(server: Running) -> None:
         client.wait(own.json()["id"])
     with server.client() as other:  # a token is bound to its own session cookie
         other.cookies.clear()
-        other.cookies.set("snapdiag_session", "A" * 32)
+        other.cookies.set(f"snapdiag_session_{server.port}", "A" * 32)
         assert other.upload(files).status_code == 403
     assert leftovers(server.data) == []
 
