@@ -54,8 +54,17 @@
     var wait = 500;
     function tick() {
       fetch("/api/jobs/" + encodeURIComponent(id), { headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          if (r.status === 404) { return { state: "gone" }; }
+          if (!r.ok) { throw new Error("HTTP " + r.status); }
+          return r.json();
+        })
         .then(function (job) {
+          if (job.state === "gone") {
+            state.textContent = "This analysis is no longer in the history (deleted).";
+            card.setAttribute("data-state", "gone");
+            return;
+          }
           if (job.state === "done" || job.state === "failed") {
             state.textContent = job.state === "done" ? "Analysed." : "Failed.";
             showVerdict(card, job);
@@ -165,6 +174,9 @@
 
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (e) { e.preventDefault(); zone.classList.add("over"); });
+  });
+  zone.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); }
   });
   zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
   zone.addEventListener("drop", function (e) {
