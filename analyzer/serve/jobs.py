@@ -29,8 +29,11 @@ CRASHED = Finished(error="the analysis worker stopped unexpectedly (out of memor
 STOPPED = Finished(error="the server stopped before this analysis finished; drop the bundle again")
 
 
-class JobTimeout(Exception):
-    """Raised inside a worker when a job has run longer than allowed."""
+class JobTimeout(BaseException):
+    """Raised inside a worker when a job has run longer than allowed.
+
+    A BaseException so that the analysis' own ``except Exception`` guards (a parser bug degrades
+    one source only) cannot swallow it and run on."""
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
@@ -38,9 +41,12 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
 
 
 def _one_line(text: str, folder: str) -> str:
-    # messages name the private upload folder; the user knows the files by their own names
+    from analyzer.redact import Redactor
+
+    # messages name the private upload folder; the user knows the files by their own names.
+    # An exception's text may quote log content: it is redacted like every other output.
     text = text.replace(folder + "/", "").replace(folder, "upload")
-    return (text.splitlines() or [""])[0][:300]
+    return (Redactor()((text.splitlines() or [""])[0]) or "")[:300]
 
 
 def analyse_folder(folder: str, lang: str, timeout_seconds: int) -> Finished:
