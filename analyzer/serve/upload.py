@@ -86,6 +86,8 @@ class _Sink:
             return
         if name != "files":
             raise UploadError(f"unexpected file field {name[:40]!r}")
+        if not options[b"filename"]:
+            return  # a plain form posted with no file chosen sends an empty, nameless part: skip it
         if not self.received.files:
             self.before_first_file(self.received.fields)  # type: ignore[operator]
         if len(self.received.files) >= MAX_FILES:

@@ -95,6 +95,7 @@ def test_a_refusal_before_the_first_file_writes_nothing(tmp_path: Path) -> None:
     [
         (_body([("lang", None, b"en")]), 400),  # no file
         (_body([("other", "a.log", b"x")]), 400),  # a file under another field name
+        (_body([("csrf", None, b"t"), ("files", "", b"")]), 400),  # a plain form sent with no file chosen
         (_body([("lang", None, b"e" * 5000), ("files", "a.log", b"x")]), 400),  # an oversized field
         (b"--" + BOUNDARY.encode() + b"\r\nno headers end", 400),  # cut off
     ],
