@@ -148,7 +148,7 @@ class _Walker:
         return self._next_root
 
     def add_input(self, path: Path) -> None:
-        address = path.name or str(path)
+        address = shown_name(path.name or str(path))
         try:
             st = path.lstat()
         except OSError as exc:
@@ -164,7 +164,7 @@ class _Walker:
             self._walk_dir(path, address)
         elif stat.S_ISREG(st.st_mode):
             root = self._root(address, "loose")
-            self._add_file(path, path.name, address, st.st_size, False, "", root, depth=0, loose=True)
+            self._add_file(path, shown_name(path.name), address, st.st_size, False, "", root, depth=0, loose=True)
         else:
             self.warnings.append(f"refused {path}: not a regular file or folder (device, FIFO or socket)")
 
@@ -180,7 +180,7 @@ class _Walker:
                 self.warnings.append(f"{address}/{rel}: folder cannot be read ({exc.strerror or exc})")
                 continue
             for entry in entries:
-                relpath = f"{rel}/{entry.name}" if rel else entry.name
+                relpath = f"{rel}/{shown_name(entry.name)}" if rel else shown_name(entry.name)
                 try:
                     st = entry.stat(follow_symlinks=False)
                     if stat.S_ISLNK(st.st_mode):
@@ -191,6 +191,9 @@ class _Walker:
                         st = os.stat(entry.path)
                 except OSError as exc:
                     self.warnings.append(f"{address}/{relpath}: cannot be read ({exc.strerror or exc})")
+                    continue
+                except RuntimeError:  # Path.resolve on a link loop (Python 3.11)
+                    self.warnings.append(f"refused {address}/{relpath}: link loop")
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     if not entry.is_symlink():
@@ -328,6 +331,12 @@ def _input_digests(path: Path) -> tuple[str, str]:
         hashlib.sha256("".join(sorted(public_rows)).encode()).hexdigest(),
         hashlib.sha256(_KEY_DOMAIN + "".join(sorted(private_rows)).encode()).hexdigest(),
     )
+
+
+def shown_name(name: str) -> str:
+    """A file name as text for reports: bytes that are not UTF-8 (kept by Python as surrogate
+    escapes, which no UTF-8 writer accepts) become U+FFFD; the file is still opened by its real name."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def input_sha256(path: Path) -> str:
@@ -485,7 +494,7 @@ def open_bundle(inputs: Iterable[str | Path], limits: Limits | None = None) -> B
     layout = _layout(walker.found, [s.path for s in sources], walker.roots)
     sha, key = _bundle_digests(paths)
     bundle = Bundle(
-        inputs=[str(p) for p in paths],
+        inputs=[shown_name(str(p)) for p in paths],
         sha256=sha,
         redaction_key=key,
         layout=layout,

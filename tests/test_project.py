@@ -73,6 +73,7 @@ def test_non_editable_wheel_carries_package_data(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("reports/templates/") for n in names)
     assert any(n.startswith("analyzer/knowledge/") and n.endswith(".toml") for n in names)
+    assert {"analyzer/serve/templates/app.js", "reports/templates/batch_index.js"} <= set(names)
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True

@@ -66,6 +66,7 @@ class Task:
 
 class Engine(Protocol):
     interrupted: Interrupted
+    settings: WorkerSettings
 
     def run(self, tasks: list[Task]) -> Iterator[BundleOutcome]: ...
     def close(self, cancel: bool = False) -> None: ...

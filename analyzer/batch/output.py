@@ -7,6 +7,7 @@ never leaves a half-written bundle that ``--resume`` would take for finished.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -50,14 +51,25 @@ def batch_key(outdir: Path) -> bytes:
     return key
 
 
-def load_finished(outdir: Path, job: BundleJob) -> BundleOutcome | None:
-    """A bundle finished by an earlier run of this batch for the same bytes, or None."""
+def key_id(key: bytes) -> str:
+    """Which batch key made a report (a hash of the key; the key itself stays in its file)."""
+    return hashlib.sha256(b"snapdiag batch key id\0" + key).hexdigest()[:16]
+
+
+def load_finished(outdir: Path, job: BundleJob, key: str = "") -> BundleOutcome | None:
+    """A bundle finished by an earlier run of this batch for the same bytes and key, or None.
+
+    A report made with another key (the key file was lost and made anew) has other stand-ins, so
+    it is made again rather than mixed into a batch whose stand-ins must agree."""
     folder = outdir / job.slug
     try:
         # damaged files in OUTDIR (cut, emptied, edited, a FIFO) mean "analyse again", never a crash
         if not (folder / SIDECAR).is_file() or not (folder / "report.html").is_file():
             return None
-        outcome = BundleOutcome.from_sidecar(json.loads((folder / SIDECAR).read_text(encoding="utf-8")))
+        sidecar = json.loads((folder / SIDECAR).read_text(encoding="utf-8"))
+        if sidecar.get("key_id", "") != key:
+            return None
+        outcome = BundleOutcome.from_sidecar(sidecar)
         report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
         if not all(isinstance(outcome.row.get(k, ""), str) for k in SUMMARY_FIELDS):
             return None
@@ -73,7 +85,7 @@ def load_finished(outdir: Path, job: BundleJob) -> BundleOutcome | None:
     return outcome
 
 
-def write_outcome(outdir: Path, outcome: BundleOutcome) -> None:
+def write_outcome(outdir: Path, outcome: BundleOutcome, key: str = "") -> None:
     """Write a bundle's reports and sidecar, then drop the report text from memory."""
     folder = outdir / outcome.job.slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +96,8 @@ def write_outcome(outdir: Path, outcome: BundleOutcome) -> None:
         _atomic_write(folder / "report.json", outcome.json)
     if outcome.html is not None:
         _atomic_write(folder / "report.html", outcome.html)
-    _atomic_write(folder / SIDECAR, json.dumps(outcome.sidecar(), ensure_ascii=False, sort_keys=True))
+    sidecar = {**outcome.sidecar(), "key_id": key}
+    _atomic_write(folder / SIDECAR, json.dumps(sidecar, ensure_ascii=False, sort_keys=True))
     outcome.html = outcome.json = None
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from analyzer.batch.engines import Engine, Task
 from analyzer.batch.fleet import affected_inputs, concurrent_facts, find_concurrent
 from analyzer.batch.model import BundleJob, BundleOutcome, ConcurrentGroup, ErrorTemplate
-from analyzer.batch.output import load_finished, summary_document, write_outcome, write_summaries
+from analyzer.batch.output import key_id, load_finished, summary_document, write_outcome, write_summaries
 from analyzer.batch.templates import mine_templates
 from analyzer.model import Fact
 from reports.batch_index import render_batch_index
@@ -92,10 +92,11 @@ def run_batch(
 
     report = BatchReport(skipped=list(skipped or []))
     jobs = unique_slugs(sorted(jobs, key=lambda j: j.input))
+    key = key_id(engine.settings.key)
     done: dict[str, BundleOutcome] = {}
     todo: list[Task] = []
     for job in jobs:
-        finished = load_finished(outdir, job) if resume else None
+        finished = load_finished(outdir, job, key) if resume else None
         if finished is not None:
             done[job.input] = finished
             report.resumed += 1
@@ -104,7 +105,7 @@ def run_batch(
         else:
             todo.append(Task(job))
     for outcome in engine.run(todo):
-        write_outcome(outdir, outcome)
+        write_outcome(outdir, outcome, key)
         done[outcome.job.input] = outcome
         if progress:
             progress(outcome)
@@ -118,7 +119,7 @@ def run_batch(
     ]
     for outcome in engine.run(again):
         outcome.facts_key = facts_key(facts.get(outcome.job.input, []))
-        write_outcome(outdir, outcome)
+        write_outcome(outdir, outcome, key)
         done[outcome.job.input] = outcome
     report.reanalysed = len(again)
 

@@ -48,7 +48,8 @@ def run_batch_command(inputs: list[Path], limits: Limits, command: BatchCommand)
         raise Fail(f"-o {outdir}: exists and is not a folder", EXIT_USAGE)
     discovery = discover(inputs, outdir)
     if not discovery.jobs:
-        raise Fail("no bundle found in the inputs", EXIT_UNREADABLE)
+        why = f" ({'; '.join(discovery.skipped)[:300]})" if discovery.skipped else ""
+        raise Fail(terminal_safe(f"no bundle found in the inputs{why}"), EXIT_UNREADABLE)
     outdir.mkdir(parents=True, exist_ok=True)
     settings = WorkerSettings(key=batch_key(outdir), lang=command.lang, limits=limits)
     jobs = min(command.jobs or os.cpu_count() or 1, len(discovery.jobs))

@@ -206,3 +206,23 @@ def test_loose_file_over_member_cap_is_streamed_up_to_the_cap(tmp_path: Path) ->
             data = fh.read()
         assert len(data) == cap
         assert any(f"max_member_bytes={cap}" in w for w in b.warnings)
+
+
+def test_a_folder_name_that_is_not_utf8_is_shown_not_fatal(tmp_path: Path) -> None:
+    import os
+
+    from tests.helpers import run_cli
+
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/case-\xff\xfe"))
+    (folder / "var" / "log").mkdir(parents=True)
+    (folder / "var" / "log" / "waagent.log").write_text("2024-01-01T00:00:00.000000Z INFO Daemon Daemon hello\n")
+    bundle = open_bundle([folder], Limits())
+    try:
+        shown = [bundle.inputs[0], *(s.member for s in bundle.sources)]
+        for text in shown:
+            text.encode("utf-8")  # strict: no surrogate escape left
+        assert any("case-\ufffd\ufffd/var/log/waagent.log" in m for m in shown)
+    finally:
+        bundle.close()
+    run = run_cli(["analyze", str(folder), "--json", "-"], cwd=tmp_path)
+    assert run.code == 0, run.stderr
