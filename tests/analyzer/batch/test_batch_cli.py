@@ -161,3 +161,11 @@ def test_progress_bar_on_a_terminal_only(tickets: Path, tmp_path: Path) -> None:
     assert "5/5" in shown and "bundle/s" in shown and "failed=1" in shown
     quiet = run_cli(["batch", str(tickets), "-o", str(tmp_path / "pipe"), "--jobs", "2"], cwd=tmp_path)
     assert "bundle/s" not in quiet.stderr and "5/5" not in quiet.stderr
+
+
+def test_resume_after_the_key_was_lost_makes_every_report_again(tickets: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2"], cwd=tmp_path)
+    (out / ".snapdiag" / "batch-key").unlink()
+    again = run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2", "--resume"], cwd=tmp_path)
+    assert "(0 resumed)" in again.stderr  # old stand-ins would not match the new key's
