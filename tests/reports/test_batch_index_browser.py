@@ -7,7 +7,6 @@ Playwright is missing, except under CI=true where that is a failure.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,8 @@ import pytest
 
 from analyzer.batch.model import SUMMARY_FIELDS, ConcurrentGroup, ErrorTemplate
 from reports.batch_index import render_batch_index
+from tests.browser import VIEWPORT, chromium_browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]  # fmt: skip
-VIEWPORT = {"width": 1280, "height": 900}
 # Records every CSP violation the page causes (the init script runs outside the page's CSP).
 WATCH_CSP = """window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) { window.__csp.push(e.violatedDirective); });"""
@@ -47,26 +43,10 @@ ROWS = [_row(i) for i in range(40)]
 ROWS[13] = {**ROWS[13], "status": "", "top_cause": "", "confidence": "", "report": "", "error": "bad gzip"}
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests cannot run under CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 def _write(tmp_path_factory: pytest.TempPathFactory, lang: str) -> Path:
