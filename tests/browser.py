@@ -59,3 +59,22 @@ def chromium_browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def open_offline(page: Any, url: str, requests: list[str], errors: list[str]) -> None:
+    """Open ``url`` recording console errors (CSP violations land there) and every request; any
+    request but the page itself is aborted, so a page that needs the network shows it."""
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+
+    def handler(route: Any) -> None:
+        requests.append("route:" + route.request.url)
+        if route.request.url == url:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", handler)
+    page.goto(url)
+    page.wait_for_load_state("load")

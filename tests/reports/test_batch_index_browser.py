@@ -15,7 +15,7 @@ import pytest
 
 from analyzer.batch.model import SUMMARY_FIELDS, ConcurrentGroup, ErrorTemplate
 from reports.batch_index import render_batch_index
-from tests.browser import VIEWPORT, chromium_browser
+from tests.browser import VIEWPORT, chromium_browser, open_offline
 
 # Records every CSP violation the page causes (the init script runs outside the page's CSP).
 WATCH_CSP = """window.__csp = [];
@@ -73,20 +73,7 @@ class Page:
         self.context = browser.new_context(viewport=VIEWPORT, java_script_enabled=javascript)
         self.context.add_init_script(WATCH_CSP)
         self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-        def handler(route: Any) -> None:
-            self.requests.append("route:" + route.request.url)
-            if route.request.url == self.url:
-                route.continue_()
-            else:
-                route.abort()
-
-        self.page.route("**/*", handler)
-        self.page.goto(self.url)
-        self.page.wait_for_load_state("load")
+        open_offline(self.page, self.url, self.requests, self.errors)
 
     def visible_inputs(self) -> list[str]:
         return self.page.locator("#bundle-table tbody tr:visible td.c-input").evaluate_all(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import VIEWPORT, chromium_context
+from tests.browser import VIEWPORT, chromium_context, open_offline
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fsfreeze-failed"
@@ -52,20 +52,7 @@ class Page:
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.page = context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-
-        def handler(route: Any) -> None:
-            self.requests.append("route:" + route.request.url)
-            if route.request.url == self.url:
-                route.continue_()
-            else:
-                route.abort()
-
-        self.page.route("**/*", handler)
-        self.page.goto(self.url)
-        self.page.wait_for_load_state("load")
+        open_offline(self.page, self.url, self.requests, self.errors)
 
     def visible_rows(self) -> int:
         return self.page.locator("#event-table tbody tr:visible").count()
