@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -65,10 +66,12 @@ def test_example_bundle_analyses_through_the_cli(tmp_path: Path) -> None:
 
 def test_non_editable_wheel_carries_package_data(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
-        check=True,
-    )
+    # built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds
+    source = tmp_path / "src"
+    skip = shutil.ignore_patterns(".git", ".venv", "venv", "build", "*.egg-info", "__pycache__", "examples", "tests")
+    shutil.copytree(ROOT, source, ignore=skip)
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    subprocess.run([*pip_wheel, "-w", str(wheels), str(source)], check=True)
     (wheel,) = wheels.glob("snapdiag-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("reports/templates/") for n in names)
