@@ -12,8 +12,10 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,7 +115,9 @@ class AheadSummary:
 
 def _parse_ahead(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: str, conn: Any) -> None:
     """Worker process: parse each source with no hints; events to ``<index>.events`` in batches, the
-    summary to ``<index>.summary``, then the index on ``conn``.  Stops a source once it asks a hint."""
+    summary to ``<index>.summary``.  Stops a source once it asks a hint.  On ``conn``: ``(index, n)``
+    when the first ``n`` batches are final although the parse goes on (the parser said it will not
+    look at hints again), ``(index, -1)`` when the source is done and its summary written."""
     for index, source in jobs:
         spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
         if spec is None:
@@ -130,17 +134,31 @@ def _parse_ahead(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: 
         base = os.path.join(folder, str(index))
         with open(base + ".events", "wb") as fh:
             batch: list[Event] = []
+            written = 0
+            # Only the parser's own errors degrade the source (as in the main process); an error
+            # here (disk full, an event that does not pickle) ends the worker: main parses itself.
             try:
-                for event in spec.parse(reader, ctx):
-                    if hints.asked:
-                        break  # the events depend on the hint: the main process parses this source itself
-                    batch.append(event)
-                    if len(batch) >= _EVENT_BATCH:
-                        pickle.dump(batch, fh, protocol=_PICKLE)
-                        batch = []
-            except Exception as exc:  # the same degradation as in the main process  # noqa: BLE001
-                stopped = (f"{source.member}: parser {spec.name} stopped at line {reader.lines_read}: "
-                           f"{type(exc).__name__}: {exc}")  # fmt: skip
+                events = iter(spec.parse(reader, ctx))
+            except Exception as exc:  # noqa: BLE001
+                events, stopped = iter(()), _stopped(source, spec.name, reader, exc)
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration:
+                    break
+                except Exception as exc:  # noqa: BLE001
+                    stopped = _stopped(source, spec.name, reader, exc)
+                    break
+                if hints.asked:
+                    break  # the events depend on the hint: the main process parses this source itself
+                batch.append(event)
+                if len(batch) >= _EVENT_BATCH:
+                    pickle.dump(batch, fh, protocol=_PICKLE)
+                    batch = []
+                    written += 1
+                    if ctx.hints_done and not hints.asked:
+                        fh.flush()
+                        conn.send((index, written))
             if batch:
                 pickle.dump(batch, fh, protocol=_PICKLE)
         summary = AheadSummary(hints.asked)
@@ -151,18 +169,17 @@ def _parse_ahead(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: 
         with open(base + ".summary.part", "wb") as fh:
             pickle.dump(summary, fh, protocol=_PICKLE)
         os.replace(base + ".summary.part", base + ".summary")
-        conn.send(index)
+        conn.send((index, -1))
     conn.close()
 
 
-def _read_batches(path: Path) -> Iterator[Event]:
-    with open(path, "rb") as fh:
-        while True:
-            try:
-                batch = pickle.load(fh)
-            except EOFError:
-                return
-            yield from batch
+def _stopped(source: Source, parser: str, reader: StreamLineReader, exc: Exception) -> str:
+    """The warning of a parser that raised (the same text as in :func:`_source_events`)."""
+    return f"{source.member}: parser {parser} stopped at line {reader.lines_read}: {type(exc).__name__}: {exc}"
+
+
+class _AheadLost(Exception):
+    """The worker stopped before finishing a source whose first events were already used."""
 
 
 class Ahead:
@@ -171,38 +188,56 @@ class Ahead:
     def __init__(self, jobs: list[tuple[int, Source]], max_record_bytes: int) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="snapdiag-ahead-"))
         self.indexes = {index for index, _ in jobs}
+        self.final: dict[int, int] = {}  # batches known final, per source
         self.done: set[int] = set()
-        mp = multiprocessing.get_context("spawn")  # no fork: the caller may run threads (serve)
+        mp = _context()
+        if mp is None:
+            raise OSError("no safe way to start a worker process here")
+        for stream in (sys.stdout, sys.stderr):  # a forked child flushes these at exit: nothing may be pending
+            stream.flush()
         self.conn, child = mp.Pipe(duplex=False)
         self.proc = mp.Process(target=_parse_ahead, args=(jobs, max_record_bytes, str(self.folder), child),
                                daemon=True)  # fmt: skip
         self.proc.start()
         child.close()
 
-    def _wait(self, index: int) -> bool:
-        while index not in self.done:
-            try:
-                if self.conn.poll(0.05):
-                    self.done.add(self.conn.recv())
-                    continue
-            except (EOFError, OSError):
-                return False
-            if not self.proc.is_alive() and not self.conn.poll(0):
-                return False
-        return True
+    def pump(self) -> bool:
+        """Take in the worker's notices (waits up to 50 ms for one); False when none came and none
+        can come any more (the worker is gone)."""
+        got = False
+        try:
+            if not self.conn.poll(0.05) and (self.proc.is_alive() or not self.conn.poll(0)):
+                return self.proc.is_alive()  # nothing yet (still working), or gone without a word
+            while True:  # poll() also says yes at end of file: recv() then raises EOFError
+                index, n = self.conn.recv()
+                got = True
+                if n < 0:
+                    self.done.add(index)
+                else:
+                    self.final[index] = n
+                if not self.conn.poll(0):
+                    return True
+        except (EOFError, OSError):
+            return got
 
-    def take(self, index: int) -> tuple[Iterable[Event], AheadSummary] | None:
-        """The events and summary of source ``index`` when it was parsed ahead without a hint."""
-        if index not in self.indexes or not self._wait(index):
-            return None
+    def summary(self, index: int) -> AheadSummary | None:
         try:
             with open(self.folder / f"{index}.summary", "rb") as fh:
                 summary = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError):
             return None
-        if not isinstance(summary, AheadSummary) or summary.hint_asked:
+        return summary if isinstance(summary, AheadSummary) and not summary.hint_asked else None
+
+    def take(self, index: int) -> AheadStream | None:
+        """Source ``index`` as parsed ahead, once it is known not to depend on hints; else None."""
+        if index not in self.indexes:
             return None
-        return _read_batches(self.folder / f"{index}.events"), summary
+        while index not in self.done and index not in self.final:
+            if not self.pump():
+                return None
+        if index in self.done and self.summary(index) is None:
+            return None
+        return AheadStream(self, index)
 
     def close(self) -> None:
         if self.proc.is_alive():
@@ -210,6 +245,48 @@ class Ahead:
         self.proc.join(5)
         self.conn.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class AheadStream:
+    """The events of one source parsed ahead, read while the worker may still be writing them."""
+
+    def __init__(self, ahead: Ahead, index: int) -> None:
+        self.ahead = ahead
+        self.index = index
+        self.summary: AheadSummary | None = None
+
+    def events(self) -> Iterator[Event]:
+        ahead, index = self.ahead, self.index
+        read = 0
+        with open(ahead.folder / f"{index}.events", "rb") as fh:
+            while True:
+                if read < ahead.final.get(index, 0):
+                    batch = pickle.load(fh)
+                elif index in ahead.done:
+                    try:
+                        batch = pickle.load(fh)
+                    except EOFError:
+                        break
+                else:
+                    if not ahead.pump():
+                        raise _AheadLost
+                    continue
+                read += 1
+                yield from batch
+        self.summary = ahead.summary(index)
+        if self.summary is None:
+            raise _AheadLost
+
+
+def _context() -> Any:
+    """fork when this process runs one thread (fast: nothing to import); else spawn, unless the main
+    module would run the CLI again in the child (``python -m analyzer``: no main guard there)."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name == "analyzer.__main__":
+        return None
+    return multiprocessing.get_context("spawn")
 
 
 def start_ahead(order: list[tuple[int, Source]], max_record_bytes: int) -> Ahead | None:
@@ -246,6 +323,21 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
             ahead.close()
 
 
+def _streamed(stream: AheadStream, serial: Callable[[], Iterable[Event]]) -> Iterator[Event]:
+    """The events parsed ahead; should the worker die midway, the parse here goes on from there
+    (it is deterministic: its first events are the ones already given)."""
+    given = 0
+    try:
+        for event in stream.events():
+            given += 1
+            yield event
+    except _AheadLost:
+        stream.summary = None
+        for i, event in enumerate(serial()):
+            if i >= given:
+                yield event
+
+
 def _source_events(
     index: int, source: Source, limits: Limits, out: ParseOutput, ahead: Ahead | None
 ) -> Iterator[Event]:
@@ -266,13 +358,12 @@ def _source_events(
     stats.reader = reader
     stats.hints = hints
     ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
-    done = ahead.take(index) if ahead is not None else None
-    if done is not None:  # parsed ahead without asking for a hint: the same events, read back
-        events, summary = done
-        summary.apply(reader, ctx, stats.warnings)
-    else:
-        events = spec.parse(reader, ctx)
+    stream = ahead.take(index) if ahead is not None else None
     try:
+        if stream is None:
+            events = spec.parse(reader, ctx)
+        else:
+            events = _streamed(stream, lambda: spec.parse(reader, ctx))
         for event in events:
             event.source = source.path
             event.member = source.member
@@ -284,11 +375,10 @@ def _source_events(
                     out.newest_year = event.wall.year
             yield event
     except Exception as exc:  # a parser bug or a hostile file degrades one source only  # noqa: BLE001
-        stats.warnings.append(
-            f"{source.member}: parser {spec.name} stopped at line {reader.lines_read}: {type(exc).__name__}: {exc}"
-        )
-    if done is not None:
-        done[1].finish(stats.warnings)
+        stats.warnings.append(_stopped(source, spec.name, reader, exc))
+    if stream is not None and stream.summary is not None:  # parsed ahead: its reader and context state
+        stream.summary.apply(reader, ctx, stats.warnings)
+        stream.summary.finish(stats.warnings)
     stats.lines = reader.lines_read
     stats.records = ctx.records
     stats.unclassified = ctx.unclassified

@@ -45,6 +45,9 @@ class ParseContext:
     # Context the driver knows and a format lacks, e.g. ``year`` (int: the year the newest dated
     # record of the bundle or the member's mtime falls in) for year-less syslog stamps.
     hints: dict[str, Any] = field(default_factory=dict)
+    # Set by a parser that will not look at ``hints`` again (the rest of its parse cannot depend on
+    # them): the driver may then use what a parse without hints gave so far (analyzer.parse).
+    hints_done: bool = False
 
     def fact(self, key: str, value: Any, line: int | None = None, time_raw: str = "", **attrs: Any) -> None:
         self.facts.append(Fact(key=key, value=value, line=line, attrs=attrs, time_raw=time_raw))

@@ -32,8 +32,9 @@ from parsers import registry
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.system_messages import MessageSample, SysRecord, SystemEmitter, samples_for
 
-MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-                                      "Nov", "Dec"), 1)}
+MONTHS = {
+    m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 KERNEL_UPTIME = regex.compile(r"^\[\s*(?P<up>\d+\.\d+)\] ")
 BUFFER_CAP = 100_000  # records held while the year of year-less stamps is unknown
@@ -70,7 +71,7 @@ def _hms(text: str) -> tuple[int, int, int] | None:
 
 
 def _rest(start: int, line: str) -> tuple[str, str, int | None, str] | None:
-    """"host prog[pid]: msg" after the stamp (string slicing: this runs once per line)."""
+    """ "host prog[pid]: msg" after the stamp (string slicing: this runs once per line)."""
     sp = line.find(" ", start)
     if sp <= start:
         return None if sp == start else (line[start:], "", None, "")
@@ -80,10 +81,10 @@ def _rest(start: int, line: str) -> tuple[str, str, int | None, str] | None:
     if colon > body and (colon + 1 == len(line) or line[colon + 1] == " "):
         tag = line[body:colon]
         if " " not in tag:
-            msg = line[colon + 2:]
+            msg = line[colon + 2 :]
             if tag.endswith("]"):
                 bracket = tag.find("[")
-                pid_s = tag[bracket + 1:-1]
+                pid_s = tag[bracket + 1 : -1]
                 if bracket > 0 and pid_s.isdigit():
                     return host, tag[:bracket], int(pid_s), msg
             elif "[" not in tag:
@@ -157,7 +158,7 @@ def _split_iso(line: str) -> Frame | None:
         return None
     stamp = line[:space]
     j = 19
-    if stamp[j:j + 1] == ".":
+    if stamp[j : j + 1] == ".":
         j += 1
         while j < len(stamp) and stamp[j].isdigit():
             j += 1
@@ -190,7 +191,7 @@ def _split_full(line: str) -> Frame | None:
         wall = datetime.fromisoformat(line[4:tz_start])
     except ValueError:
         return None
-    tz = line[tz_start + 1:tz_end]
+    tz = line[tz_start + 1 : tz_end]
     rest = _rest(tz_end + 1, line)
     if rest is None:
         return None
@@ -262,6 +263,7 @@ class YearResolver:
         implied = here - index
         if self.base is None:
             self.base = implied
+            self.ctx.hints_done = True  # settle() returns at once from now on: the hint is never read
         elif implied != self.base and not self._rebased:
             self._rebased = True
             self.ctx.warn(f"year of syslog stamps changed from {self.base} to {implied} by a dated record", line)
@@ -274,12 +276,15 @@ class YearResolver:
         if self.hint is not None:
             self.base = self.hint - self.rollovers
             if not at_end:
-                self.ctx.warn(f"year of syslog stamps guessed before the end of the file ({self.base}); "
-                              "a later Dec→Jan rollover would make it wrong")
+                self.ctx.warn(
+                    f"year of syslog stamps guessed before the end of the file ({self.base}); "
+                    "a later Dec→Jan rollover would make it wrong"
+                )
             return
         self.base = datetime.now(UTC).year - self.rollovers
-        self.ctx.warn(f"no year known for year-less syslog stamps: assumed {self.base + self.rollovers} "
-                      "for the last record")
+        self.ctx.warn(
+            f"no year known for year-less syslog stamps: assumed {self.base + self.rollovers} for the last record"
+        )
 
 
 class FramedParser:
@@ -358,8 +363,14 @@ class FramedParser:
         lineno, text, attrs = self._marker
         self._marker = None
         wall, clock, raw = self._last_time
-        rec = SysRecord(line=lineno, message=text, wall=wall, clock=clock, time_raw=raw,
-                        attrs=dict(attrs, time_from="previous_record"))
+        rec = SysRecord(
+            line=lineno,
+            message=text,
+            wall=wall,
+            clock=clock,
+            time_raw=raw,
+            attrs=dict(attrs, time_from="previous_record"),
+        )
         return self.em.feed(rec)
 
     def _emit(self, lineno: int, line: str, fr: Frame | None, idx: int) -> list[Event]:
@@ -383,17 +394,36 @@ class FramedParser:
             m = KERNEL_UPTIME.match(msg)
             if m:
                 attrs["uptime_s"] = float(m.group("up"))
-                msg = msg[m.end():]
+                msg = msg[m.end() :]
         out: list[Event] = []
         if self._marker is not None:
             # the marker takes the time of the first record after it
             m_line, m_text, m_attrs = self._marker
             self._marker = None
-            out.extend(self.em.feed(SysRecord(line=m_line, message=m_text, wall=wall, clock=fr.clock,
-                                              time_raw=fr.time_raw, attrs=dict(m_attrs, time_from="next_record"))))
+            out.extend(
+                self.em.feed(
+                    SysRecord(
+                        line=m_line,
+                        message=m_text,
+                        wall=wall,
+                        clock=fr.clock,
+                        time_raw=fr.time_raw,
+                        attrs=dict(m_attrs, time_from="next_record"),
+                    )
+                )
+            )
         self._last_time = (wall, fr.clock, fr.time_raw)
-        rec = SysRecord(line=lineno, message=msg, wall=wall, clock=fr.clock, time_raw=fr.time_raw,
-                        program=fr.program, pid=fr.pid, attrs=attrs, text=line)
+        rec = SysRecord(
+            line=lineno,
+            message=msg,
+            wall=wall,
+            clock=fr.clock,
+            time_raw=fr.time_raw,
+            program=fr.program,
+            pid=fr.pid,
+            attrs=attrs,
+            text=line,
+        )
         out.extend(self.em.feed(rec))
         return out
 
@@ -431,18 +461,18 @@ def _frame_sample(s: MessageSample) -> str:
     return f"May  1 10:15:02 vm-backup01 {prog}{pid}: {s.message}"
 
 
-SAMPLES = (
-    *samples_for(_frame_sample),
-)
+SAMPLES = (*samples_for(_frame_sample),)
 
 SPEC = registry.register(
     ParserSpec(
         name="syslog",
         kind="syslog",
         parse=parse,
-        paths=tuple(p for name in ("syslog", "messages", "kern.log", "daemon.log", "boot.log", "warn",
-                                   "localmessages")
-                    for p in (f"var/log/{name}", f"*/var/log/{name}")),
+        paths=tuple(
+            p
+            for name in ("syslog", "messages", "kern.log", "daemon.log", "boot.log", "warn", "localmessages")
+            for p in (f"var/log/{name}", f"*/var/log/{name}")
+        ),
         sniff=sniff,
         priority=10,
         description="rsyslog / syslog-ng files: RFC 3164 and high-precision framings, agent records inside",

@@ -12,6 +12,7 @@ from analyzer.bundle import open_bundle
 from analyzer.limits import Limits
 from analyzer.parse import ParseOutput, iter_events
 
+_REAL_TAKE = parse.Ahead.take
 AGENT = "2024-05-0{d}T10:00:0{s}.123456Z INFO ExtHandler ExtHandler Report vm agent status {i}"
 
 
@@ -34,7 +35,7 @@ def _run(vm: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> tuple[list[A
     monkeypatch.setenv(parse.AHEAD_SWITCH, "1" if ahead else "0")
     monkeypatch.setattr(parse, "AHEAD_MIN_BYTES", 0)
     used = []
-    real_take = parse.Ahead.take
+    real_take = _REAL_TAKE
 
     def take(self: parse.Ahead, index: int) -> Any:
         got = real_take(self, index)
@@ -64,3 +65,29 @@ def test_parse_ahead_gives_the_serial_result(tmp_path: Path, monkeypatch: pytest
     assert ahead == serial
     syslog_events = [e for e in serial[0] if e[0].endswith("syslog")]
     assert syslog_events and all(e[3] is not None and e[3].year == 2024 for e in syslog_events)
+
+
+@pytest.mark.parametrize("crash_after", [None, 4], ids=["streamed", "worker-dies-midway"])
+def test_streamed_batches_and_a_lost_worker_give_the_serial_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_after: int | None
+) -> None:
+    """Small batches: the main process reads them while the worker goes on (the syslog is dated by its
+    own records, so the worker says early that they are final).  A worker that dies after a few
+    batches leaves the rest to a parse here that skips the events already given."""
+    vm = _bundle(tmp_path, True)
+    serial, _out, _used = _run(vm, monkeypatch, ahead=False)
+    monkeypatch.setattr(parse, "_EVENT_BATCH", 7)  # the forked worker inherits it
+    if crash_after is not None:
+        real_dump = parse.pickle.dump
+        calls = []
+
+        def dump(obj: Any, fh: Any, protocol: int | None = None) -> None:
+            calls.append(1)
+            if len(calls) > crash_after and isinstance(obj, list):
+                parse.os._exit(3)  # the worker dies without a word
+            real_dump(obj, fh, protocol=protocol)
+
+        monkeypatch.setattr(parse.pickle, "dump", dump)
+    ahead, _out, used = _run(vm, monkeypatch, ahead=True)
+    assert used
+    assert ahead == serial
