@@ -50,6 +50,7 @@ class FactRecorder:
         # Which process the last version line came from: the "Python:" / "OS:" lines follow it, and
         # records of agents before 2.2.31 carry no Daemon/ExtHandler prefix to tell.
         self.last_role = "daemon"
+        self._eras: set[str] = set()  # log eras already recorded (every record names one)
 
     def fact(self, key: str, value: Any, ev: Event, **attrs: Any) -> None:
         if value is None or value == "":
@@ -62,9 +63,11 @@ class FactRecorder:
 
     def observe(self, ev: Event, era: str | None) -> None:
         a = ev.attrs
-        if era is not None:
+        if era is not None and era not in self._eras:
             # Which header formats the file holds (2.0 / legacy / 2.2.46 / iso): a 2.0.x format is
-            # evidence of an outdated agent by itself.
+            # evidence of an outdated agent by itself.  (fact() keeps the first of each anyway; the
+            # set spares building its signature for every record.)
+            self._eras.add(era)
             self.fact("agent.log_era", era, ev)
         if ev.level == "VERBOSE" and not self.verbose_seen:
             # VERBOSE records are written only with Logs.Verbose=y (or -verbose).
