@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -114,10 +115,20 @@ class AheadSummary:
 
 
 def _parse_ahead(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: str, conn: Any) -> None:
-    """Worker process: parse each source with no hints; events to ``<index>.events`` in batches, the
-    summary to ``<index>.summary``.  Stops a source once it asks a hint.  On ``conn``: ``(index, n)``
-    when the first ``n`` batches are final although the parse goes on (the parser said it will not
-    look at hints again), ``(index, -1)`` when the source is done and its summary written."""
+    """Worker process entry: never a traceback or a Ctrl-C message of its own on the user's terminal
+    (the main process ends it, or parses a source itself when it is gone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _parse_jobs(jobs, max_record_bytes, folder, conn)
+    except BaseException:  # noqa: BLE001
+        os._exit(1)
+
+
+def _parse_jobs(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: str, conn: Any) -> None:
+    """Parse each source with no hints; events to ``<index>.events`` in batches, the summary to
+    ``<index>.summary``.  Stops a source once it asks a hint.  On ``conn``: ``(index, n)`` when the
+    first ``n`` batches are final although the parse goes on (the parser said it will not look at
+    hints again), ``(index, -1)`` when the source is done and its summary written."""
     for index, source in jobs:
         spec = registry.get(source.kind) or registry.get(registry.TEXT_KIND)
         if spec is None:
