@@ -16,6 +16,7 @@ import signal
 import sys
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,8 @@ def _parse_ahead(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: 
     try:
         _parse_jobs(jobs, max_record_bytes, folder, conn)
     except BaseException:  # noqa: BLE001
+        if os.environ.get("SNAPDIAG_DEBUG"):
+            traceback.print_exc()
         os._exit(1)
 
 
@@ -245,8 +248,10 @@ class Ahead:
             return None
         while index not in self.done and index not in self.final:
             if not self.pump():
+                _debug(f"parse ahead of source {index}: worker gone (exit code {self.proc.exitcode})")
                 return None
         if index in self.done and self.summary(index) is None:
+            _debug(f"parse ahead of source {index}: not used (the parse asked for a hint)")
             return None
         return AheadStream(self, index)
 
@@ -289,6 +294,11 @@ class AheadStream:
             raise _AheadLost
 
 
+def _debug(message: str) -> None:
+    if os.environ.get("SNAPDIAG_DEBUG"):
+        print(f"snapdiag: {message}", file=sys.stderr)
+
+
 def _context() -> Any:
     """fork when this process runs one thread (fast: nothing to import); else spawn, unless the main
     module would run the CLI again in the child (``python -m analyzer``: no main guard there)."""
@@ -309,7 +319,8 @@ def start_ahead(order: list[tuple[int, Source]], max_record_bytes: int) -> Ahead
         return None  # a batch worker already shares the cores with its siblings; one core gains nothing
     try:
         return Ahead(jobs, max_record_bytes)
-    except OSError:  # no process or temp folder: parse everything here
+    except OSError as exc:  # no process or temp folder: parse everything here
+        _debug(f"parse ahead not started: {exc}")
         return None
 
 
@@ -343,6 +354,7 @@ def _streamed(stream: AheadStream, serial: Callable[[], Iterable[Event]]) -> Ite
             given += 1
             yield event
     except _AheadLost:
+        _debug("parse ahead: worker lost midway, the rest is parsed here")
         stream.summary = None
         for i, event in enumerate(serial()):
             if i >= given:

@@ -305,8 +305,33 @@ def _to_int(attrs: dict[str, Any]) -> None:
                 del attrs[key]  # e.g. "exited with return code: None": no number, no attr
 
 
+# Memo of whole results for short messages: periodic records repeat verbatim (in a verbose log two
+# of three records are "Report vm agent status" or the same goal-state GET), and the result is a
+# function of (message, level) alone.  Only results whose attrs are flat immutable values are kept,
+# and every caller gets its own attrs dict (callers add to it).
+_MEMO_MAX_LEN = 512
+_MEMO_MAX_ENTRIES = 4096
+_MEMO: dict[tuple[str, str | None, bool], MessageMatch] = {}
+_FLAT = (str, int, float, bool, type(None))
+
+
 def match_message(message: str, level: str | None = None, _nested: bool = False) -> MessageMatch:
     """Classify one record message; see the module docstring."""
+    if len(message) > _MEMO_MAX_LEN:
+        return _match_message(message, level, _nested)
+    key = (message, level, _nested)
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return MessageMatch(hit.kind, dict(hit.attrs), hit.pattern_id)
+    result = _match_message(message, level, _nested)
+    if all(type(v) in _FLAT for v in result.attrs.values()):
+        if len(_MEMO) >= _MEMO_MAX_ENTRIES:
+            _MEMO.clear()
+        _MEMO[key] = MessageMatch(result.kind, dict(result.attrs), result.pattern_id)
+    return result
+
+
+def _match_message(message: str, level: str | None, _nested: bool) -> MessageMatch:
     if not message.strip():
         # logger.info('') separators around goal-state processing (2.9+)
         return MessageMatch(K.ROUTINE, {"separator": True}, "separator")
