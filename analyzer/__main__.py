@@ -1,3 +1,4 @@
 from analyzer.cli import main
 
-main(prog_name="snapdiag")
+if __name__ == "__main__":  # a spawned child process imports this module without running the CLI again
+    main(prog_name="snapdiag")

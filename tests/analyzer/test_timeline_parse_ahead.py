@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from analyzer import parse
+from analyzer import parse_ahead
 from analyzer.bundle import open_bundle
 from analyzer.limits import Limits
 from analyzer.parse import ParseOutput, iter_events
 
-_REAL_TAKE = parse.Ahead.take
+_REAL_TAKE = parse_ahead.Ahead.take
 AGENT = "2024-05-0{d}T10:00:0{s}.123456Z INFO ExtHandler ExtHandler Report vm agent status {i}"
 
 
@@ -32,17 +32,17 @@ def _bundle(root: Path, dated_syslog: bool) -> Path:
 
 
 def _run(vm: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> tuple[list[Any], ParseOutput, bool]:
-    monkeypatch.setenv(parse.AHEAD_SWITCH, "1" if ahead else "0")
-    monkeypatch.setattr(parse, "AHEAD_MIN_BYTES", 0)
+    monkeypatch.setenv(parse_ahead.AHEAD_SWITCH, "1" if ahead else "0")
+    monkeypatch.setattr(parse_ahead, "AHEAD_MIN_BYTES", 0)
     used = []
     real_take = _REAL_TAKE
 
-    def take(self: parse.Ahead, index: int) -> Any:
+    def take(self: parse_ahead.Ahead, index: int) -> Any:
         got = real_take(self, index)
         used.append(got is not None)
         return got
 
-    monkeypatch.setattr(parse.Ahead, "take", take)
+    monkeypatch.setattr(parse_ahead.Ahead, "take", take)
     out = ParseOutput()
     with open_bundle([vm], Limits()) as bundle:
         events = [(e.member, e.line, e.kind, e.wall, e.clock, e.message, e.attrs, e.source_index)
@@ -76,18 +76,18 @@ def test_streamed_batches_and_a_lost_worker_give_the_serial_result(
     batches leaves the rest to a parse here that skips the events already given."""
     vm = _bundle(tmp_path, True)
     serial, _out, _used = _run(vm, monkeypatch, ahead=False)
-    monkeypatch.setattr(parse, "_EVENT_BATCH", 7)  # the forked worker inherits it
+    monkeypatch.setattr(parse_ahead, "_EVENT_BATCH", 7)  # the forked worker inherits it
     if crash_after is not None:
-        real_dump = parse.pickle.dump
+        real_dump = parse_ahead.pickle.dump
         calls = []
 
         def dump(obj: Any, fh: Any, protocol: int | None = None) -> None:
             calls.append(1)
             if len(calls) > crash_after and isinstance(obj, list):
-                parse.os._exit(3)  # the worker dies without a word
+                parse_ahead.os._exit(3)  # the worker dies without a word
             real_dump(obj, fh, protocol=protocol)
 
-        monkeypatch.setattr(parse.pickle, "dump", dump)
+        monkeypatch.setattr(parse_ahead.pickle, "dump", dump)
     ahead, _out, used = _run(vm, monkeypatch, ahead=True)
     assert used
     assert ahead == serial

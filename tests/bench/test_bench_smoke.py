@@ -34,7 +34,7 @@ def test_quick_bench_completes_and_prints_ratios(tmp_path: Path) -> None:
     out = proc.stdout
     for needle in (
         "snapdiag timeline --format jsonl: wall",
-        "snapdiag analyze --json: wall",
+        "snapdiag analyze -o HTML --json JSON: wall",
         "grep baseline",
         "lnav baseline: wall",
         "ratio timeline/lnav:",

@@ -131,9 +131,8 @@ def test_ctrl_c_stops_cleanly_with_130(tickets: Path, tmp_path: Path) -> None:
 
 
 def test_progress_bar_on_a_terminal_only(tickets: Path, tmp_path: Path) -> None:
-    import pty
-
     import fcntl
+    import pty
     import struct
     import termios
 
