@@ -183,6 +183,7 @@ def _row_view(raw: Mapping[str, Any], t: Mapping[str, Any]) -> dict[str, Any]:
         "status_label": t["status_error"] if status == "error" else t["status"].get(status, status),
         "verdict_label": t["verdicts"].get(row["verdict"], row["verdict"]),
         "failed": failed,
+        "failure_cause": row["top_cause"] if status in FAILING and row["top_cause"] not in ("", "none") else "",
         "href": safe_href(row["report"]),
         "confidence_key": "" if confidence is None else repr(confidence),
         "error_short": error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…",
@@ -252,6 +253,9 @@ def _templates_view(templates: list[ErrorTemplate], hrefs: Mapping[str, str | No
     return out
 
 
+FAILING = ("diagnosed", "inconclusive")
+
+
 def build_index_view(
     rows: list[dict[str, str]], groups: list[ConcurrentGroup], templates: list[ErrorTemplate], lang: str = "en"
 ) -> dict[str, Any]:
@@ -264,7 +268,8 @@ def build_index_view(
     counts += [{"key": s, "n": statuses[s], "label": t["status"][s], "href": f"#status={s}"} for s in STATUSES]
     failed = [r for r in table if r["failed"]]
     counts.append({"key": "errors", "n": len(failed), "label": t["count"]["errors"], "href": "#errors"})
-    causes = Counter(r["top_cause"] for r in table if r["top_cause"])
+    # a cause of failure: a guest-healthy bundle's top finding is advice, and "none" is no cause
+    causes = Counter(r["failure_cause"] for r in table if r["failure_cause"])
     cause_order = [c for c, _ in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))]
     extra = sorted(set(statuses) - set(STATUSES) - {"error", ""})
     return {

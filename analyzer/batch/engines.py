@@ -10,6 +10,7 @@ import multiprocessing
 import secrets
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from analyzer.model import Fact
 
 # Without a shared file system a bundle travels as bytes; beyond this it is refused (design §6).
 MAX_PAYLOAD = 64 << 20
+CONNECT_SECONDS = 10
+WORKER_WAIT_SECONDS = 30
 
 
 class Interrupted:
@@ -79,6 +82,10 @@ def _ignore_sigint() -> None:
 
 def _warm() -> int:
     return 0
+
+
+def _version() -> str:
+    return __version__
 
 
 def _failed(job: BundleJob, message: str) -> BundleOutcome:
@@ -152,31 +159,74 @@ class LocalEngine:
 class DaskEngine:
     """The same tasks on an existing Dask cluster (``dask.distributed``, extra ``[dask]``)."""
 
-    def __init__(self, address: str, settings: WorkerSettings, outdir: Path) -> None:
+    def __init__(self, address: str, settings: WorkerSettings, outdir: Path, interrupted: Interrupted = NEVER) -> None:
         try:
             from distributed import Client
         except ImportError as exc:
             raise EngineError("--scheduler needs Dask: pip install 'snapdiag[dask]'") from exc
         self.settings = settings
-        self.interrupted = NEVER
+        self.interrupted = interrupted
+        self.address = address
         _reachable(address)
+        self._client: Any = self._connect(Client)
         try:
-            self._client: Any = Client(address, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise EngineError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-        self.shared_filesystem = self._probe(outdir)
+            self.shared_filesystem = self._probe(outdir)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, client_class: Any) -> Any:
+        """The client, made in a thread: a port that accepts and never answers (or answers
+        something else) must give a one-line error in seconds, and Ctrl-C must still work."""
+        box: dict[str, Any] = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = client_class(self.address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
+            except BaseException as exc:  # noqa: BLE001 — whatever the peer made the client raise
+                box["error"] = exc
+
+        thread = threading.Thread(target=connect, name="snapdiag-dask-connect", daemon=True)
+        thread.start()
+        self._wait(thread.is_alive, CONNECT_SECONDS + 5, f"no answer from a Dask scheduler at {self.address}")
+        if "error" in box:
+            _quiet_dask_client_teardown()
+            exc = box["error"]
+            first = (str(exc).splitlines() or [""])[0][:160]
+            raise EngineError(f"{self.address} is not a Dask scheduler we can use: {type(exc).__name__}: {first}")
+        return box["client"]
+
+    def _wait(self, busy: Any, seconds: float, message: str) -> None:
+        deadline = time.monotonic() + seconds
+        while busy():
+            if time.monotonic() > deadline:
+                raise EngineError(f"{message} within {seconds:g} s")
+            time.sleep(0.1)
+            self.interrupted.check()
+
+    def _result(self, future: Any, seconds: float, message: str) -> Any:
+        self._wait(lambda: not future.done(), seconds, message)
+        return future.result()
 
     def _probe(self, outdir: Path) -> bool:
-        """Do the workers see this machine's files?  Ask one to read a token written just now."""
+        """Are there workers, do they run this version, and do they see this machine's files?
+        (One reads a token written just now.)"""
+        self._wait(
+            lambda: not self._client.scheduler_info().get("workers"),
+            WORKER_WAIT_SECONDS,
+            f"the Dask scheduler at {self.address} has no worker",
+        )
+        version = self._result(
+            self._client.submit(_version, pure=False), WORKER_WAIT_SECONDS, "no Dask worker answered"
+        )
+        if version != __version__:
+            raise EngineError(f"Dask workers run snapdiag {version}, this is {__version__}")
         token = secrets.token_hex(16)
         probe = outdir / f".snapdiag-probe-{token[:8]}"
         probe.write_text(token, encoding="ascii")
         try:
-            versions = self._client.run(lambda: __import__("analyzer").__version__)
-            other = sorted({v for v in versions.values() if v != __version__})
-            if other:
-                raise EngineError(f"Dask workers run snapdiag {', '.join(other)}, this is {__version__}")
-            seen = self._client.submit(probe_token, str(probe.resolve()), pure=False).result()
+            future = self._client.submit(probe_token, str(probe.resolve()), pure=False)
+            seen = self._result(future, WORKER_WAIT_SECONDS, "no Dask worker answered")
         finally:
             probe.unlink(missing_ok=True)
         return seen == token
@@ -214,9 +264,24 @@ class DaskEngine:
                     yield _failed(task.job, f"Dask task failed: {type(exc).__name__}: {str(exc)[:200]}")
 
     def close(self, cancel: bool = False) -> None:
-        if cancel:
-            self._client.cancel(list(self._client.futures.values()), force=True)
-        self._client.close()
+        try:
+            if cancel:
+                self._client.cancel(list(self._client.futures.values()), force=True)
+            self._client.close(timeout=10)
+        except Exception:  # noqa: BLE001 — a scheduler already gone: nothing left to close
+            pass
+
+
+def _quiet_dask_client_teardown() -> None:
+    """A client whose constructor failed still closes itself when collected, and on a peer that is
+    not a scheduler that close times out with a traceback on the terminal: keep it off."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if "Client.__del__" not in repr(unraisable.object):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def _reachable(address: str) -> None:

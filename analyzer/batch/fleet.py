@@ -30,9 +30,11 @@ Decisions (and why):
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from analyzer.batch.model import ConcurrentGroup, FleetFacts, RunSpan
@@ -273,19 +275,28 @@ def find_concurrent(
     )
 
 
+def _shown(input_name: str, shared: str) -> str:
+    """How a bundle's report names another bundle: reports go to customers, so never a path of the
+    analysing machine, and for a region group (VMs of anyone) not even the other ticket's name."""
+    if shared == "region":
+        return "vm-" + hashlib.sha256(input_name.encode("utf-8", "replace")).hexdigest()[:6]
+    return PurePosixPath(input_name.replace("\\", "/")).name or input_name
+
+
 def concurrent_facts(input_name: str, groups: list[ConcurrentGroup]) -> list[Fact]:
     """The ``fleet.concurrent`` facts for one bundle: one per group (and run) it is a member of.
 
     attrs: ``shared`` (deployment | storage | region), ``value``, ``start`` / ``end`` (ISO UTC, the
-    time the members ran together), ``seq`` (this bundle's run), ``others`` (the other members'
-    inputs, sorted), ``vms`` (members in all).
+    time the members ran together), ``seq`` (this bundle's run), ``others`` (the other members as
+    the report may name them: base names, or pseudonyms in a region group; sorted), ``vms``
+    (members in all).
     """
     out: list[Fact] = []
     for group in groups:
         inputs = [i for i, _ in group.members]
         if input_name not in inputs:
             continue
-        others = sorted({i for i in inputs if i != input_name})
+        others = sorted({_shown(i, group.shared) for i in inputs if i != input_name})
         for member, seq in group.members:
             if member != input_name:
                 continue

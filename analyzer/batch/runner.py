@@ -92,7 +92,9 @@ def run_batch(
 
     report = BatchReport(skipped=list(skipped or []))
     jobs = unique_slugs(sorted(jobs, key=lambda j: j.input))
-    key = key_id(engine.settings.key)
+    # reports are reused only when made with the same key, language and limits
+    limits = json.dumps(asdict(engine.settings.limits), sort_keys=True)
+    key = f"{key_id(engine.settings.key)}/{engine.settings.lang}/{hashlib.sha256(limits.encode()).hexdigest()[:8]}"
     done: dict[str, BundleOutcome] = {}
     todo: list[Task] = []
     for job in jobs:

@@ -29,19 +29,19 @@ class BatchCommand:
     quiet: bool = False
 
 
-def _engine(command: BatchCommand, settings: WorkerSettings, jobs: int) -> Engine:
+def _engine(command: BatchCommand, settings: WorkerSettings, jobs: int, interrupted: Interrupted) -> Engine:
     from analyzer.cli import EXIT_USAGE, Fail
 
     try:
-        if command.scheduler:
-            return DaskEngine(command.scheduler, settings, command.outdir)
+        if command.scheduler is not None:
+            return DaskEngine(command.scheduler, settings, command.outdir, interrupted)
         return LocalEngine(jobs, settings)
     except EngineError as exc:
         raise Fail(str(exc), EXIT_USAGE) from exc
 
 
 def run_batch_command(inputs: list[Path], limits: Limits, command: BatchCommand) -> int:
-    from analyzer.cli import EXIT_BATCH_PARTIAL, EXIT_UNREADABLE, EXIT_USAGE, Fail
+    from analyzer.cli import EXIT_BATCH_PARTIAL, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, Fail
 
     outdir = command.outdir
     if outdir.exists() and not outdir.is_dir():
@@ -55,7 +55,7 @@ def run_batch_command(inputs: list[Path], limits: Limits, command: BatchCommand)
     jobs = min(command.jobs or os.cpu_count() or 1, len(discovery.jobs))
     bar = _progress_bar(len(discovery.jobs), command.quiet)
     with Interrupted() as interrupted:
-        engine = _engine(command, settings, jobs)
+        engine = _engine(command, settings, jobs, interrupted)
         engine.interrupted = interrupted
         try:
             interrupted.check()
@@ -73,7 +73,7 @@ def run_batch_command(inputs: list[Path], limits: Limits, command: BatchCommand)
                 bar.close()
             engine.close(cancel=True)
             if isinstance(exc, KeyboardInterrupt):
-                click.echo("snapdiag: interrupted; finished bundles are kept, --resume continues", err=True)
+                raise Fail("interrupted; finished bundles are kept, --resume continues", EXIT_INTERRUPTED) from exc
             raise
     if bar:
         bar.close()

@@ -243,12 +243,24 @@ def test_cause_chart_has_one_linked_bar_per_cause() -> None:
     doc = parse(render_batch_index(_mixed_rows(), [], []))
     chart = chart_of(doc, "Top causes")
     links = chart.all("a")
-    assert [a.attrs["data-cause"] for a in links] == ["fsfreeze-failed", "network-blocked", "none"]
-    assert [a.attrs["href"] for a in links] == ["#cause=fsfreeze-failed", "#cause=network-blocked", "#cause=none"]
-    assert [a.one("text", class_="bar-count").text for a in links] == ["5", "3", "3"]
+    # causes of failure only: "none" is no cause, and failed bundles have no cause and no bar
+    assert [a.attrs["data-cause"] for a in links] == ["fsfreeze-failed", "network-blocked"]
+    assert [a.attrs["href"] for a in links] == ["#cause=fsfreeze-failed", "#cause=network-blocked"]
+    assert [a.one("text", class_="bar-count").text for a in links] == ["5", "3"]
     widths = [int(a.one("rect").attrs["width"]) for a in links]
-    assert widths[0] > widths[1] == widths[2] > 0
-    assert len(chart.all("rect")) == 3  # failed bundles have no cause and no bar
+    assert widths[0] > widths[1] > 0
+    assert len(chart.all("rect")) == 2
+
+
+def test_a_guest_healthy_bundle_s_advisory_finding_is_no_cause_bar() -> None:
+    rows = [row(1), {**row(2), "status": "guest-healthy", "top_cause": "agent-outdated", "verdict": "possible"}]
+    doc = parse(render_batch_index(rows, [], []))
+    links = chart_of(doc, "Top causes").all("a")
+    assert [a.attrs["data-cause"] for a in links] == ["fsfreeze-failed"]
+    assert [tr.attrs["data-cause"] for tr in doc.one("table", id="bundle-table").one("tbody").all("tr")] == [
+        "fsfreeze-failed",
+        "",
+    ]
 
 
 def test_version_charts_count_versions_and_fold_the_tail() -> None:
@@ -274,7 +286,7 @@ def test_filter_options() -> None:
     status = [o.attrs["value"] for o in form.one("select", name="status").all("option")]
     cause = [o.attrs["value"] for o in form.one("select", name="cause").all("option")]
     assert status == ["", "diagnosed", "inconclusive", "guest-healthy", "no-data", "error"]
-    assert cause == ["", "fsfreeze-failed", "network-blocked", "none"]
+    assert cause == ["", "fsfreeze-failed", "network-blocked"]
     assert "hidden" in form.attrs  # shown by the script only: without JS there is nothing to filter with
 
 

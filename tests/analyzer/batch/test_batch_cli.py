@@ -168,3 +168,11 @@ def test_resume_after_the_key_was_lost_makes_every_report_again(tickets: Path, t
     (out / ".snapdiag" / "batch-key").unlink()
     again = run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2", "--resume"], cwd=tmp_path)
     assert "(0 resumed)" in again.stderr  # old stand-ins would not match the new key's
+
+
+def test_resume_in_another_language_makes_the_reports_again(tickets: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2"], cwd=tmp_path)
+    again = run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2", "--resume", "--lang", "zh-CN"], cwd=tmp_path)
+    assert "(0 resumed)" in again.stderr
+    assert 'lang="zh-CN"' in next(out.glob("*case-a-*/report.html")).read_text()

@@ -81,3 +81,57 @@ def test_without_a_shared_file_system_bundles_travel_as_bytes(scheduler: str, ti
             a, b = json.loads(outcome.json), json.loads(other.json or "{}")
             a.pop("generated_at"), b.pop("generated_at")
             assert a == b
+
+
+@pytest.fixture
+def peer() -> Iterator[tuple[str, list[bytes]]]:
+    """A TCP port that accepts and then says nothing, or says something that is not Dask."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    said: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            if said:
+                conn.sendall(said[0])
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}", said
+    finally:
+        server.close()
+
+
+def test_a_peer_that_never_answers_or_is_not_dask_is_a_one_line_engine_error(
+    peer: tuple[str, list[bytes]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.batch import engines
+
+    monkeypatch.setattr(engines, "CONNECT_SECONDS", 2)
+    address, said = peer
+    with pytest.raises(engines.EngineError, match="no answer from a Dask scheduler"):
+        DaskEngine(address, WorkerSettings(key=b"k" * 32), tmp_path)
+    said.append(b"SSH-2.0-OpenSSH_9.2\r\n" + b"\xff" * 64)
+    with pytest.raises(engines.EngineError, match="not a Dask scheduler"):
+        DaskEngine(address, WorkerSettings(key=b"k" * 32), tmp_path)
+
+
+def test_a_scheduler_without_workers_is_an_engine_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.batch import engines
+
+    monkeypatch.setattr(engines, "WORKER_WAIT_SECONDS", 2)
+    cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None, silence_logs=40)
+    try:
+        with pytest.raises(engines.EngineError, match="has no worker"):
+            DaskEngine(cluster.scheduler_address, WorkerSettings(key=b"k" * 32), tmp_path)
+    finally:
+        cluster.close()
+    assert not list(tmp_path.glob(".snapdiag-probe-*"))

@@ -228,3 +228,18 @@ def test_affected_inputs_are_members_whose_judged_run_did_not_succeed() -> None:
         "3 VMs on deployment dep1 ran backups together 2024-09-03 20:04:00Z to 2024-09-03 20:10:00Z: "
         "a (run 40), b (run 40), c (run 40)"
     )
+
+
+def test_reports_name_other_bundles_without_machine_paths_and_region_peers_by_pseudonym() -> None:
+    from analyzer.batch.fleet import concurrent_facts
+
+    members = [("/srv/tickets/a/vm1.tar.gz", 1), ("/srv/tickets/b/vm2.zip", 2), ("/srv/tickets/c/vm3", 3)]
+    deployment = ConcurrentGroup("deployment", "dep", "2024-01-01T00:00:00Z", "2024-01-01T00:10:00Z", members)
+    region = ConcurrentGroup("region", "westeurope", "2024-01-01T00:00:00Z", "2024-01-01T00:10:00Z", members)
+    (by_deployment,) = concurrent_facts("/srv/tickets/a/vm1.tar.gz", [deployment])
+    assert by_deployment.attrs["others"] == ["vm2.zip", "vm3"]
+    (by_region,) = concurrent_facts("/srv/tickets/a/vm1.tar.gz", [region])
+    others = by_region.attrs["others"]
+    assert len(others) == 2 and all(o.startswith("vm-") and "tickets" not in o and "zip" not in o for o in others)
+    # one bundle, one pseudonym, whichever report names it
+    assert set(concurrent_facts("/srv/tickets/b/vm2.zip", [region])[0].attrs["others"]) & set(others)
