@@ -51,6 +51,25 @@ def _bracketed(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+def machine_addresses() -> list[str]:
+    """This machine's own addresses (those its name resolves to, and the one it reaches out from),
+    so colleagues can open the page by IP when the server listens on every interface."""
+    found: set[str] = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            found.add(str(info[4][0]).split("%")[0])
+    except OSError:
+        pass
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        try:  # a UDP "connect" sends nothing; it only picks the outgoing address
+            with socket.socket(family, socket.SOCK_DGRAM) as udp:
+                udp.connect((probe, 9))
+                found.add(str(udp.getsockname()[0]))
+        except OSError:
+            pass
+    return sorted(a for a in found if not ipaddress.ip_address(a).is_unspecified)
+
+
 def allowed_hosts(bound_host: str, port: int, extra: Iterable[str] = ()) -> frozenset[str]:
     """The ``Host`` header values this server answers: the bound name and the loopback names.
 
@@ -61,6 +80,7 @@ def allowed_hosts(bound_host: str, port: int, extra: Iterable[str] = ()) -> froz
     if _is_wildcard(bound_host):
         names.discard(_bracketed(bound_host.lower()))
         names.update({socket.gethostname().lower(), socket.getfqdn().lower()})
+        names.update(_bracketed(a) for a in machine_addresses())
     values = {f"{name}:{port}" for name in names}
     if port == 80:  # browsers leave the default port out of Host
         values.update(names)

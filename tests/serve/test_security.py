@@ -24,6 +24,18 @@ def test_a_wildcard_binding_adds_the_machine_names_not_the_wildcard() -> None:
     assert "[::]:8080" not in allowed_hosts("::", 8080)
 
 
+def test_a_wildcard_binding_answers_the_machine_addresses_and_prints_a_name_to_open() -> None:
+    from analyzer.commands.serve import _url
+    from analyzer.serve.security import machine_addresses
+
+    addresses = machine_addresses()
+    hosts = allowed_hosts("0.0.0.0", 8080)
+    for address in addresses:
+        assert (f"[{address}]:8080" if ":" in address else f"{address}:8080") in hosts
+    assert "0.0.0.0" not in _url("0.0.0.0", 8080) and _url("0.0.0.0", 8080).endswith(":8080/")
+    assert _url("127.0.0.1", 8080) == "http://127.0.0.1:8080/"
+
+
 def test_port_80_also_allows_the_portless_form_browsers_send() -> None:
     assert {"localhost", "localhost:80"} <= allowed_hosts("127.0.0.1", 80)
     assert "localhost" not in allowed_hosts("127.0.0.1", 8080)
