@@ -101,6 +101,29 @@ def write_outcome(outdir: Path, outcome: BundleOutcome, key: str = "") -> None:
     outcome.html = outcome.json = None
 
 
+def remove_stale(outdir: Path, current: dict[str, str]) -> int:
+    """Remove the report folders of an input whose bytes changed since (its new folder replaces
+    them), so OUTDIR never ships a superseded report.  Only our own files go; a folder holding
+    anything else is left as it is."""
+    removed = 0
+    for sidecar in sorted(outdir.glob(f"*/{SIDECAR}")):
+        folder = sidecar.parent
+        try:
+            name = json.loads(sidecar.read_text(encoding="utf-8"))["job"]["input"]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            continue
+        if name not in current or current[name] == folder.name:
+            continue
+        ours = [folder / n for n in ("report.html", "report.json", SIDECAR)]
+        if any(p not in ours for p in folder.iterdir()):
+            continue
+        for path in ours:
+            path.unlink(missing_ok=True)
+        folder.rmdir()
+        removed += 1
+    return removed
+
+
 def summary_csv(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(SUMMARY_FIELDS), lineterminator="\r\n")

@@ -17,7 +17,14 @@ from pathlib import Path
 from analyzer.batch.engines import Engine, Task
 from analyzer.batch.fleet import affected_inputs, concurrent_facts, find_concurrent
 from analyzer.batch.model import BundleJob, BundleOutcome, ConcurrentGroup, ErrorTemplate
-from analyzer.batch.output import key_id, load_finished, summary_document, write_outcome, write_summaries
+from analyzer.batch.output import (
+    key_id,
+    load_finished,
+    remove_stale,
+    summary_document,
+    write_outcome,
+    write_summaries,
+)
 from analyzer.batch.templates import mine_templates
 from analyzer.model import Fact
 from reports.batch_index import render_batch_index
@@ -34,6 +41,7 @@ class BatchReport:
     resumed: int = 0
     reanalysed: int = 0  # second pass with cross-bundle facts
     tail_seconds: float = 0.0  # the serial part after the workers: grouping, clustering, summaries
+    stale_removed: int = 0  # folders of an input's earlier bytes, replaced by this run
 
     @property
     def failed(self) -> list[BundleOutcome]:
@@ -127,6 +135,7 @@ def run_batch(
 
     started = time.perf_counter()
     report.outcomes = [done[j.input] for j in jobs if j.input in done]
+    report.stale_removed = remove_stale(outdir, {o.job.input: o.job.slug for o in report.outcomes})
     report.groups = groups
     report.templates = _templates(report.outcomes)
     rows = [o.row for o in report.outcomes]

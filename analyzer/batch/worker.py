@@ -90,7 +90,9 @@ def _cross_bundle(analysis: Analysis, result: dict[str, Any], redactor: Redactor
 
 def _failed(job: BundleJob, message: str, path: Path, redactor: Redactor) -> BundleOutcome:
     """A one-line error naming the bundle as the batch's input does, not as this machine's path."""
-    text = redactor(_line(message.replace(str(path), job.input)))
+    # the row and the terminal line already name the bundle: "no readable source: <why>"
+    text = message.replace(f"no readable source in {path}: ", "no readable source: ").replace(str(path), job.input)
+    text = redactor(_line(text))
     return BundleOutcome(job, error_row(job, text), error=text)
 
 

@@ -65,8 +65,11 @@ def test_resume_skips_finished_bundles_and_retries_failed_ones(tickets: Path, tm
     # a changed bundle (new bytes, new sha256) is analysed again
     (tickets / "case-a" / "var" / "log" / "extra.txt").parent.mkdir(parents=True, exist_ok=True)
     (tickets / "case-a" / "var" / "log" / "extra.txt").write_text("note\n")
+    old = {p.name for p in out.glob("*case-a-*")}
     third = run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2", "--resume"], cwd=tmp_path)
     assert "(3 resumed)" in third.stderr
+    new = {p.name for p in out.glob("*case-a-*")}
+    assert len(new) == 1 and new != old  # the superseded report folder is gone
 
 
 def test_same_key_same_stand_ins_across_a_resumed_batch(tickets: Path, tmp_path: Path) -> None:
