@@ -226,13 +226,16 @@ def _listed(inputs: Iterable[str], hrefs: Mapping[str, str | None]) -> list[dict
     return [{"input": name, "href": hrefs.get(name)} for name in inputs]
 
 
-def _groups_view(groups: list[ConcurrentGroup], hrefs: Mapping[str, str | None]) -> list[dict[str, Any]]:
+def _groups_view(
+    groups: list[ConcurrentGroup], hrefs: Mapping[str, str | None], t: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     out = []
     for g in sorted(groups, key=lambda g: (g.start, g.shared, g.value, g.end)):
         members = [{"input": name, "seq": seq, "href": hrefs.get(name)} for name, seq in g.members]
         out.append(
             {
                 "shared": g.shared,
+                "shared_label": " + ".join(t["shared_kinds"].get(k, k) for k in g.shared.split("+")),
                 "value": g.value,
                 "start": _when(g.start),
                 "end": _when(g.end),
@@ -285,7 +288,7 @@ def build_index_view(
             (t["daemon_chart"], _version_chart((r["daemon_version"] for r in table), t)),
             (t["vmsnapshot_chart"], _version_chart((r["vmsnapshot_version"] for r in table), t)),
         ],
-        "groups": _groups_view(groups, hrefs),
+        "groups": _groups_view(groups, hrefs, t),
         "templates": _templates_view(templates, hrefs),
         "more_templates": max(0, len(templates) - MAX_TEMPLATES),
     }

@@ -313,6 +313,21 @@ def concurrent_facts(input_name: str, groups: list[ConcurrentGroup]) -> list[Fac
     return out
 
 
+def merge_for_display(groups: list[ConcurrentGroup]) -> list[ConcurrentGroup]:
+    """One group per set of runs: VMs that share a deployment *and* a storage account form one
+    group (shared "deployment+storage"), not two, in the summary and on the index page.  The
+    rule's facts keep one per shared resource."""
+    merged: dict[tuple[Any, ...], ConcurrentGroup] = {}
+    for g in groups:
+        key = (tuple(sorted(g.members, key=lambda m: (m[0], m[1] is None, m[1] or 0))), g.start, g.end)
+        if key in merged:
+            first = merged[key]
+            first.shared, first.value = f"{first.shared}+{g.shared}", f"{first.value} · {g.value}"
+        else:
+            merged[key] = ConcurrentGroup(g.shared, g.value, g.start, g.end, list(g.members))
+    return list(merged.values())
+
+
 def affected_inputs(fleet: list[FleetFacts], groups: list[ConcurrentGroup]) -> list[str]:
     """Bundles worth a second analysis with their ``concurrent_facts``: the run their report judges
     is a member of a group and did not succeed (a good run rules the cause out whatever the batch

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analyzer.batch.engines import Engine, Task
-from analyzer.batch.fleet import affected_inputs, concurrent_facts, find_concurrent
+from analyzer.batch.fleet import affected_inputs, concurrent_facts, find_concurrent, merge_for_display
 from analyzer.batch.model import BundleJob, BundleOutcome, ConcurrentGroup, ErrorTemplate
 from analyzer.batch.output import (
     key_id,
@@ -136,7 +136,7 @@ def run_batch(
     started = time.perf_counter()
     report.outcomes = [done[j.input] for j in jobs if j.input in done]
     report.stale_removed = remove_stale(outdir, {o.job.input: o.job.slug for o in report.outcomes})
-    report.groups = groups
+    report.groups = merge_for_display(groups)
     report.templates = _templates(report.outcomes)
     rows = [o.row for o in report.outcomes]
     generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -243,3 +243,18 @@ def test_reports_name_other_bundles_without_machine_paths_and_region_peers_by_ps
     assert len(others) == 2 and all(o.startswith("vm-") and "tickets" not in o and "zip" not in o for o in others)
     # one bundle, one pseudonym, whichever report names it
     assert set(concurrent_facts("/srv/tickets/b/vm2.zip", [region])[0].attrs["others"]) & set(others)
+
+
+def test_groups_of_the_same_runs_are_shown_once() -> None:
+    from analyzer.batch.fleet import merge_for_display
+
+    members = [("vm1", 1), ("vm2", 2)]
+    a = ConcurrentGroup("deployment", "dep", "2024-01-01T00:00:00Z", "2024-01-01T00:10:00Z", members)
+    b = ConcurrentGroup("storage", "<acct-1a2b>.blob.core.windows.net", a.start, a.end, list(reversed(members)))
+    c = ConcurrentGroup("storage", "<acct-1a2b>.blob.core.windows.net", a.start, a.end, [("vm1", 1), ("vm3", 5)])
+    shown = merge_for_display([a, b, c])
+    assert [(g.shared, g.value) for g in shown] == [
+        ("deployment+storage", "dep · <acct-1a2b>.blob.core.windows.net"),
+        ("storage", "<acct-1a2b>.blob.core.windows.net"),
+    ]
+    assert a.shared == "deployment"  # the input groups are left as they were
