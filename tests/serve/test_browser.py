@@ -119,6 +119,13 @@ def test_a_refused_drop_says_why_and_history_delete_works(tab: Tab, server: Runn
     before = rows.count()
     assert before >= 3
     first_id = rows.first.get_attribute("id")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    rows.first.get_by_role("button", name="Delete").click()  # dismissed: nothing is deleted
+    page.wait_for_timeout(300)
+    assert asked and "cannot be undone" in asked[0]
+    assert rows.count() == before
+    page.once("dialog", lambda d: d.accept())
     with page.expect_navigation(url=server.url + "/history"):
         rows.first.get_by_role("button", name="Delete").click()
     assert page.locator(f"#{first_id}").count() == 0

@@ -2,6 +2,12 @@
    Text from the server is only ever set with textContent (never parsed as HTML). */
 (function () {
   "use strict";
+  // History: a report is gone for good once deleted, so ask first.
+  Array.prototype.forEach.call(document.querySelectorAll("form.delete"), function (del) {
+    del.addEventListener("submit", function (e) {
+      if (!window.confirm("Delete this analysis and its reports? This cannot be undone.")) { e.preventDefault(); }
+    });
+  });
   var form = document.getElementById("drop-form");
   if (!form) { return; }
   var zone = document.getElementById("dropzone");
