@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from analyzer import __version__
 from analyzer.batch.model import BundleJob, BundleOutcome
-from analyzer.batch.worker import WorkerSettings, analyse_job, error_row, pack_folder, probe_token
+from analyzer.batch.worker import WorkerSettings, analyse_job, failed_outcome, pack_folder, probe_token
 from analyzer.model import Fact
 
 # Without a shared file system a bundle travels as bytes; beyond this it is refused (design §6).
@@ -88,10 +88,6 @@ def _version() -> str:
     return __version__
 
 
-def _failed(job: BundleJob, message: str) -> BundleOutcome:
-    return BundleOutcome(job, error_row(job, message), error=message)
-
-
 class LocalEngine:
     """A pool of worker processes on this machine."""
 
@@ -141,7 +137,7 @@ class LocalEngine:
                         # A worker died (killed, out of memory): retry its bundles once in a new pool.
                         broken = True
                         if task.job.slug in retried:
-                            yield _failed(task.job, "worker process died while analysing this bundle")
+                            yield failed_outcome(task.job, "worker process died while analysing this bundle")
                         else:
                             retried.add(task.job.slug)
                             pending.append(task)
@@ -244,7 +240,7 @@ class DaskEngine:
             try:
                 payload = self._payload(task.job)
             except (OSError, ValueError) as exc:
-                yield _failed(task.job, str(exc))
+                yield failed_outcome(task.job, str(exc))
                 continue
             data = self._client.scatter(payload) if payload is not None else None
             future = self._client.submit(analyse_job, task.job, self.settings, task.extra_facts, data, pure=False)
@@ -261,7 +257,7 @@ class DaskEngine:
                 try:
                     yield future.result()
                 except Exception as exc:  # noqa: BLE001 — a lost worker or a task error fails this bundle only
-                    yield _failed(task.job, f"Dask task failed: {type(exc).__name__}: {str(exc)[:200]}")
+                    yield failed_outcome(task.job, f"Dask task failed: {type(exc).__name__}: {str(exc)[:200]}")
 
     def close(self, cancel: bool = False) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -96,8 +97,6 @@ def run_batch(
     progress: Progress | None = None,
 ) -> BatchReport:
     """Analyse every job, write every output; raises KeyboardInterrupt untouched (the caller stops)."""
-    import time
-
     report = BatchReport(skipped=list(skipped or []))
     jobs = unique_slugs(sorted(jobs, key=lambda j: j.input))
     # reports are reused only when made with the same key, language and limits

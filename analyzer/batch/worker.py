@@ -88,12 +88,16 @@ def _cross_bundle(analysis: Analysis, result: dict[str, Any], redactor: Redactor
     }
 
 
+def failed_outcome(job: BundleJob, error: str) -> BundleOutcome:
+    """The outcome of a bundle that could not be analysed: its row carries the one-line error."""
+    return BundleOutcome(job, error_row(job, error), error=error)
+
+
 def _failed(job: BundleJob, message: str, path: Path, redactor: Redactor) -> BundleOutcome:
     """A one-line error naming the bundle as the batch's input does, not as this machine's path."""
     # the row and the terminal line already name the bundle: "no readable source: <why>"
     text = message.replace(f"no readable source in {path}: ", "no readable source: ").replace(str(path), job.input)
-    text = redactor(_line(text))
-    return BundleOutcome(job, error_row(job, text), error=text)
+    return failed_outcome(job, redactor(_line(text)))
 
 
 def _materialise(job: BundleJob, payload: bytes, into: Path) -> Path:
