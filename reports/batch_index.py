@@ -39,6 +39,7 @@ _EN: dict[str, Any] = {
     "contents": "Contents",
     "count": {"bundles": "bundles", "errors": "errors"},
     "status_error": "error",
+    "warnings": "{n} reading warning(s): see the report",
     "charts": "Charts",
     "cause_chart": "Top causes",
     "cause_note": "Select a bar to show only those bundles in the table.",
@@ -91,6 +92,7 @@ _ZH: dict[str, Any] = {
     "contents": "目录",
     "count": {"bundles": "个日志包", "errors": "出错"},
     "status_error": "出错",
+    "warnings": "{n} 条读取警告：请查看报告",
     "charts": "图表",
     "cause_chart": "首要原因",
     "cause_note": "选择一个条形即可在表中只显示这些日志包。",
@@ -260,11 +262,18 @@ FAILING = ("diagnosed", "inconclusive")
 
 
 def build_index_view(
-    rows: list[dict[str, str]], groups: list[ConcurrentGroup], templates: list[ErrorTemplate], lang: str = "en"
+    rows: list[dict[str, str]],
+    groups: list[ConcurrentGroup],
+    templates: list[ErrorTemplate],
+    lang: str = "en",
+    warnings: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, computed once (counts, sorted rows, chart bars, sections)."""
     t = index_strings(lang)
     table = [_row_view(r, t) for r in sorted(rows, key=lambda r: str(r.get("input") or ""))]
+    for r in table:
+        n = int((warnings or {}).get(r["input"], 0))
+        r["warnings_label"] = t["warnings"].format(n=n) if n else ""
     hrefs = {r["input"]: r["href"] for r in table}
     statuses = Counter(r["status"] for r in table)
     counts = [{"key": "bundles", "n": len(table), "label": t["count"]["bundles"], "href": "#bundles"}]
@@ -301,9 +310,11 @@ def render_batch_index(
     lang: str = "en",
     generated_at: str = "",
     title: str = "",
+    warnings: Mapping[str, int] | None = None,
 ) -> str:
-    """The batch's ``index.html``: ``rows`` are summary rows (SUMMARY_FIELDS, already redacted)."""
-    view = build_index_view(rows, groups, templates, lang)
+    """The batch's ``index.html``: ``rows`` are summary rows (SUMMARY_FIELDS, already redacted);
+    ``warnings`` counts each input's reading warnings (a damaged bundle must not look clean)."""
+    view = build_index_view(rows, groups, templates, lang, warnings)
     css, js = _asset("batch_index.css"), _asset("batch_index.js")
     return _ENV.get_template("batch_index.html.j2").render(
         **view,

@@ -94,6 +94,7 @@ class BundleOutcome:
     json: str | None = None
     error: str | None = None  # one line
     facts_key: str = ""  # which cross-bundle facts the reports were made with ("" for none)
+    warnings: int = 0  # the bundle's reading warnings (damaged or truncated members, caps hit)
 
     def sidecar(self) -> dict[str, Any]:
         """What --resume needs to rebuild the batch views without re-analysing (no report text)."""
@@ -104,6 +105,7 @@ class BundleOutcome:
             "unexplained": [asdict(u) for u in self.unexplained],
             "error": self.error,
             "facts_key": self.facts_key,
+            "warnings": self.warnings,
         }
 
     @staticmethod
@@ -115,6 +117,7 @@ class BundleOutcome:
             unexplained=[ErrorSample(**u) for u in data.get("unexplained", [])],
             error=data.get("error"),
             facts_key=data.get("facts_key", ""),
+            warnings=int(data.get("warnings", 0) or 0),
         )
 
 

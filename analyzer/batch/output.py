@@ -138,7 +138,9 @@ def summary_document(
     groups: list[ConcurrentGroup],
     templates: list[ErrorTemplate],
     skipped: list[str],
+    warnings: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """summary.json: the CSV's rows, plus what the fixed CSV header has no column for."""
     return {
         "schema": SUMMARY_SCHEMA,
         "internal": True,
@@ -146,6 +148,7 @@ def summary_document(
         "concurrent_backups": [asdict(g) for g in groups],
         "unexplained_errors": [asdict(t) for t in templates],
         "skipped": skipped,
+        "warnings": dict(sorted((warnings or {}).items())),  # input -> reading warnings (see its report)
     }
 
 

@@ -82,8 +82,12 @@ def _templates(outcomes: list[BundleOutcome]) -> list[ErrorTemplate]:
     return mine_templates((o.job.input, s) for o in outcomes for s in o.unexplained)
 
 
-def _index(rows: list[dict[str, str]], report: BatchReport, lang: str, generated_at: str) -> str:
-    return render_batch_index(rows, report.groups, report.templates, lang=lang, generated_at=generated_at)
+def _index(
+    rows: list[dict[str, str]], report: BatchReport, lang: str, generated_at: str, warnings: dict[str, int]
+) -> str:
+    return render_batch_index(
+        rows, report.groups, report.templates, lang=lang, generated_at=generated_at, warnings=warnings
+    )
 
 
 def run_batch(
@@ -139,7 +143,8 @@ def run_batch(
     report.templates = _templates(report.outcomes)
     rows = [o.row for o in report.outcomes]
     generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    document = summary_document(rows, report.groups, report.templates, report.skipped)
-    write_summaries(outdir, document, _index(rows, report, lang, generated_at))
+    warnings = {o.job.input: o.warnings for o in report.outcomes if o.warnings}
+    document = summary_document(rows, report.groups, report.templates, report.skipped, warnings)
+    write_summaries(outdir, document, _index(rows, report, lang, generated_at, warnings))
     report.tail_seconds = time.perf_counter() - started
     return report

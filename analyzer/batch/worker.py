@@ -151,7 +151,10 @@ def analyse_job(
     fleet: FleetFacts = produced.extras["fleet"]
     unexplained: list[ErrorSample] = produced.extras["unexplained"]
     row = summary_row(job, produced.result, redactor, fleet.deployment)
-    return BundleOutcome(job, row, fleet=fleet, unexplained=unexplained, html=produced.html, json=produced.json)
+    warnings = len(produced.result["bundle"]["warnings"])
+    return BundleOutcome(
+        job, row, fleet=fleet, unexplained=unexplained, html=produced.html, json=produced.json, warnings=warnings
+    )
 
 
 def probe_token(path: str) -> str | None:

@@ -179,3 +179,16 @@ def test_resume_in_another_language_makes_the_reports_again(tickets: Path, tmp_p
     again = run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2", "--resume", "--lang", "zh-CN"], cwd=tmp_path)
     assert "(0 resumed)" in again.stderr
     assert 'lang="zh-CN"' in next(out.glob("*case-a-*/report.html")).read_text()
+
+
+def test_a_salvaged_damaged_bundle_does_not_look_clean_in_the_batch_views(tickets: Path, tmp_path: Path) -> None:
+    good = (tickets / "case-b.tar.gz").read_bytes()
+    (tickets / "case-f-truncated.tar.gz").write_bytes(good[: len(good) * 2 // 3])
+    out = tmp_path / "out"
+    run_cli(["batch", str(tickets), "-o", str(out), "--jobs", "2"], cwd=tmp_path)
+    summary = json.loads((out / "summary.json").read_text())
+    damaged = f"{tickets}/case-f-truncated.tar.gz"
+    assert summary["warnings"].get(damaged, 0) >= 1
+    assert f"{tickets}/case-a" not in summary["warnings"]  # a clean bundle has no entry
+    index = (out / "index.html").read_text()
+    assert "reading warning(s): see the report" in index
