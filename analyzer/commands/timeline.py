@@ -6,7 +6,7 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,23 +50,21 @@ def parse_instant(text: str, option: str) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None)
 
 
-def _jsonl_lines(
-    spill: EventSpill,
+def _row_renderer(
     tl: Timeline,
     redactor: Redactor,
     centre: datetime | None,
     half: timedelta,
     kinds: tuple[str, ...],
     wanted_levels: set[str],
-) -> Iterator[str]:
-    """The JSON lines of :func:`_rows` after the filters of :func:`_write_filtered`, rendered while
-    the spill sorts (the sorted runs then hold short strings, not whole events)."""
+) -> Callable[[Any, datetime | None, str], dict[str, Any] | None]:
+    """The design §3 row of a spilled event, redacted, or None when a filter (or de-duplication)
+    leaves it out.  It runs while the spill sorts, so the sorted runs hold rows, not whole events."""
     also = {(ev.member, ev.line): members for ev, members in zip(tl.events, tl.also_in, strict=True) if members}
     duplicates = tl.duplicates
-    encode = _JSONL.encode
     no_members: list[str] = []
 
-    def render(row: tuple[Any, ...], when: datetime | None, basis: str) -> str | None:
+    def render(row: tuple[Any, ...], when: datetime | None, basis: str) -> dict[str, Any] | None:
         (line, kind, message, _wall, _clock, time_raw, level, component, handler, handler_version, attrs, source,
          member, parser, _index) = row  # fmt: skip
         if (member, line) in duplicates:
@@ -78,7 +76,7 @@ def _jsonl_lines(
             return None
         if wanted_levels and (level or "") not in wanted_levels:
             return None
-        row_dict = {
+        return {
             "time": format_time(when),
             "time_raw": time_raw,
             "time_basis": basis,
@@ -95,34 +93,21 @@ def _jsonl_lines(
             "attrs": redactor.deep(attrs),
             "also_in": [redactor(m) for m in also.get((member, line), no_members)],
         }
-        return encode(row_dict) + "\n"
 
-    return spill.sorted_rendered(tl.time_zone, render)
+    return render
 
 
-def _rows(spill: EventSpill, tl: Timeline, redactor: Redactor) -> Iterator[dict[str, Any]]:
-    also = {(ev.member, ev.line): members for ev, members in zip(tl.events, tl.also_in, strict=True) if members}
-    for ev, when, basis in spill.sorted(tl.time_zone):
-        if (ev.member, ev.line) in tl.duplicates:
-            continue
-        yield {
-            "time": format_time(when),
-            "time_raw": ev.time_raw,
-            "time_basis": basis,
-            "source": ev.source,
-            "member": redactor(ev.member),
-            "line": ev.line,
-            "parser": ev.parser,
-            "component": ev.component,
-            "level": ev.level,
-            "kind": ev.kind._value_,
-            "handler": ev.handler,
-            "handler_version": ev.handler_version,
-            "message": redactor(ev.message),
-            "attrs": redactor.deep(ev.attrs),
-            "also_in": [redactor(m) for m in also.get((ev.member, ev.line), [])],
-            "_when": when,
-        }
+def _jsonl_lines(
+    spill: EventSpill, tl: Timeline, render: Callable[[Any, datetime | None, str], dict[str, Any] | None]
+) -> Iterator[str]:
+    """JSON lines, encoded while the spill sorts (the sorted runs then hold short strings)."""
+    encode = _JSONL.encode
+
+    def line(row: tuple[Any, ...], when: datetime | None, basis: str) -> str | None:
+        rendered = render(row, when, basis)
+        return None if rendered is None else encode(rendered) + "\n"
+
+    return spill.sorted_rendered(tl.time_zone, line)
 
 
 def neutralise_csv(value: Any) -> Any:
@@ -149,11 +134,12 @@ def run_timeline(
     try:
         with analyse(inputs, limits, tz, spill=spill) as analysis:
             redactor = Redactor(analysis.bundle.redaction_key or None)
+            tl = analysis.timeline
+            render = _row_renderer(tl, redactor, centre, half, kinds, wanted_levels)
             if fmt == "jsonl":
-                lines = _jsonl_lines(spill, analysis.timeline, redactor, centre, half, kinds, wanted_levels)
-                _write_blocks(out, lines)
+                _write_blocks(out, _jsonl_lines(spill, tl, render))
             else:
-                _write_rows(out, fmt, _rows(spill, analysis.timeline, redactor), centre, half, kinds, wanted_levels)
+                _write_rows(out, fmt, spill.sorted_rendered(tl.time_zone, render))
     finally:
         spill.close()
     return 0
@@ -173,51 +159,13 @@ def _write_blocks(out: Any, lines: Iterator[str]) -> None:
             out.write("".join(pending))
 
 
-def _write_rows(
-    out: Any,
-    fmt: str,
-    rows: Iterator[dict[str, Any]],
-    centre: datetime | None,
-    half: timedelta,
-    kinds: tuple[str, ...],
-    wanted_levels: set[str],
-) -> None:
+def _write_rows(out: Any, fmt: str, rows: Iterator[dict[str, Any]]) -> None:
+    """CSV (attrs and also_in as JSON text, formula cells neutralised) or the terminal table."""
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore") if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
-    pending: list[str] = []  # JSON lines written in blocks: one write call per block
-    try:
-        _write_filtered(out, fmt, rows, centre, half, kinds, wanted_levels, writer, pending)
-    finally:
-        if pending:
-            out.write("".join(pending))
-
-
-def _write_filtered(
-    out: Any,
-    fmt: str,
-    rows: Iterator[dict[str, Any]],
-    centre: datetime | None,
-    half: timedelta,
-    kinds: tuple[str, ...],
-    wanted_levels: set[str],
-    writer: Any,
-    pending: list[str],
-) -> None:
     for row in rows:
-        when = row.pop("_when")
-        if centre is not None and (when is None or abs(when - centre) > half):
-            continue
-        if kinds and row["kind"] not in kinds:
-            continue
-        if wanted_levels and (row["level"] or "") not in wanted_levels:
-            continue
-        if fmt == "jsonl":
-            pending.append(_JSONL.encode(row) + "\n")
-            if len(pending) >= _WRITE_BLOCK:
-                out.write("".join(pending))
-                pending.clear()
-        elif writer is not None:
+        if writer is not None:
             row["attrs"] = json.dumps(row["attrs"], ensure_ascii=False, default=str, sort_keys=True)
             row["also_in"] = json.dumps(row["also_in"])
             writer.writerow({k: neutralise_csv(v) for k, v in row.items()})
