@@ -6,7 +6,6 @@ port) works: the real port goes into the Host allow-list and the printed address
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import signal
 import socket
@@ -45,18 +44,12 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def _url(host: str, port: int) -> str:
-    if _is_ip(host) and ipaddress.ip_address(host.strip("[]")).is_unspecified:
+    from analyzer.serve.security import is_wildcard
+
+    if is_wildcard(host):
         host = socket.gethostname() or socket.getfqdn()  # 0.0.0.0 is no address to open; the machine's name is
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/"
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def run_serve(host: str, port: int, data: Path | None) -> int:

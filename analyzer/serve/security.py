@@ -40,7 +40,8 @@ BASE_HEADERS = {
 }
 
 
-def _is_wildcard(host: str) -> bool:
+def is_wildcard(host: str) -> bool:
+    """0.0.0.0 or :: (bracketed or not): every interface."""
     try:
         return ipaddress.ip_address(host.strip("[]")).is_unspecified
     except ValueError:
@@ -77,7 +78,7 @@ def allowed_hosts(bound_host: str, port: int, extra: Iterable[str] = ()) -> froz
     colleagues can reach it by name; any other name is still refused.
     """
     names = {"localhost", "127.0.0.1", "[::1]", _bracketed(bound_host.lower()), *(e.lower() for e in extra)}
-    if _is_wildcard(bound_host):
+    if is_wildcard(bound_host):
         names.discard(_bracketed(bound_host.lower()))
         names.update({socket.gethostname().lower(), socket.getfqdn().lower()})
         names.update(_bracketed(a) for a in machine_addresses())
