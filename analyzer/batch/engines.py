@@ -24,6 +24,7 @@ from analyzer import __version__
 from analyzer.batch.model import BundleJob, BundleOutcome
 from analyzer.batch.worker import WorkerSettings, analyse_job, failed_outcome, pack_folder, probe_token
 from analyzer.model import Fact
+from analyzer.pool_stop import install_stop_handler, stop_pool, stoppable
 
 # Without a shared file system a bundle travels as bytes; beyond this it is refused (design §6).
 MAX_PAYLOAD = 64 << 20
@@ -72,12 +73,13 @@ class Engine(Protocol):
     settings: WorkerSettings
 
     def run(self, tasks: list[Task]) -> Iterator[BundleOutcome]: ...
-    def close(self, cancel: bool = False) -> None: ...
+    def close(self, cancel: bool = False) -> bool: ...
 
 
-def _ignore_sigint() -> None:
+def _init_worker() -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    install_stop_handler()
 
 
 def _warm() -> int:
@@ -109,7 +111,7 @@ class LocalEngine:
         # Blocked, not ignored: a Ctrl-C pressed meanwhile stays pending here and is taken when unblocked.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_ignore_sigint)
+            pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_init_worker)
             for future in [pool.submit(_warm) for _ in range(self.jobs)]:
                 future.result()
         finally:
@@ -121,7 +123,7 @@ class LocalEngine:
         retried: set[str] = set()
         while pending:
             futures: dict[Future[BundleOutcome], Task] = {
-                self._pool.submit(analyse_job, t.job, self.settings, t.extra_facts): t for t in pending
+                self._pool.submit(stoppable, analyse_job, t.job, self.settings, t.extra_facts): t for t in pending
             }
             pending = []
             broken = False
@@ -145,11 +147,13 @@ class LocalEngine:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = self._new_pool()
 
-    def close(self, cancel: bool = False) -> None:
+    def close(self, cancel: bool = False) -> bool:
+        """Shut the pool down; with ``cancel``, stop the running analyses first.  False when the
+        process must end with ``os._exit`` (see ``pool_stop.stop_pool``)."""
         if cancel:
-            for process in list(getattr(self._pool, "_processes", {}).values()):
-                process.terminate()
-        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            return stop_pool(self._pool)
+        self._pool.shutdown(wait=True)
+        return True
 
 
 class DaskEngine:
@@ -259,13 +263,14 @@ class DaskEngine:
                 except Exception as exc:  # noqa: BLE001 — a lost worker or a task error fails this bundle only
                     yield failed_outcome(task.job, f"Dask task failed: {type(exc).__name__}: {str(exc)[:200]}")
 
-    def close(self, cancel: bool = False) -> None:
+    def close(self, cancel: bool = False) -> bool:
         try:
             if cancel:
                 self._client.cancel(list(self._client.futures.values()), force=True)
             self._client.close(timeout=10)
         except Exception:  # noqa: BLE001 — a scheduler already gone: nothing left to close
             pass
+        return True
 
 
 def _quiet_dask_client_teardown() -> None:

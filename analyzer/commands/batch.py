@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -71,9 +72,12 @@ def run_batch_command(inputs: list[Path], limits: Limits, command: BatchCommand)
         except BaseException as exc:
             if bar:
                 bar.close()
-            engine.close(cancel=True)
+            clean = engine.close(cancel=True)
             if isinstance(exc, KeyboardInterrupt):
-                raise Fail("interrupted; finished bundles are kept, --resume continues", EXIT_INTERRUPTED) from exc
+                message = "interrupted; finished bundles are kept, --resume continues"
+                if not clean:
+                    _exit_now(message, EXIT_INTERRUPTED)
+                raise Fail(message, EXIT_INTERRUPTED) from exc
             raise
     if bar:
         bar.close()
@@ -91,6 +95,15 @@ def run_batch_command(inputs: list[Path], limits: Limits, command: BatchCommand)
     for outcome in failed:
         click.echo(terminal_safe(f"snapdiag: {outcome.job.input}: {outcome.error}"), err=True)
     return EXIT_BATCH_PARTIAL if failed else 0
+
+
+def _exit_now(message: str, code: int) -> NoReturn:
+    """End the process without the interpreter's exit steps, which would wait for a pool thread
+    stuck on a killed worker's half-sent result.  Every finished bundle is already on disk."""
+    click.echo(f"snapdiag: {message}", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _Bar:

@@ -100,6 +100,9 @@ def run_serve(host: str, port: int, data: Path | None) -> int:
         signal.signal(signal.SIGTERM, previous)
         sock.close()
     print("snapdiag serve: stopped", file=sys.stderr, flush=True)
+    if not app.state.server.jobs.clean:
+        sys.stdout.flush()
+        os._exit(EXIT_OK)  # a pool thread stuck on a killed worker would hold a normal exit forever
     return EXIT_OK
 
 

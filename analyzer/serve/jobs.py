@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import FrameType
 
+from analyzer.pool_stop import WorkerStopped, install_stop_handler, stop_pool, stoppable
 from analyzer.serve.store import Finished, History
 
 Analyser = Callable[[str, str, int], Finished]
@@ -121,10 +122,14 @@ class JobPool:
         self._quarantine = asyncio.Lock()
         self._closed = False
         self._alone_pool: ProcessPoolExecutor | None = None
+        # False once a stopped pool left a thread the interpreter would wait for at exit forever
+        self.clean = True
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=self._context, initializer=install_stop_handler
+            )
         return self._pool
 
     def _replace_broken(self, broken: ProcessPoolExecutor) -> None:
@@ -157,9 +162,11 @@ class JobPool:
                 return STOPPED
             executor = self._executor()
             try:
-                return await asyncio.wrap_future(executor.submit(run_job, *args))
+                return await asyncio.wrap_future(executor.submit(stoppable, run_job, *args))
             except BrokenProcessPool:
                 self._replace_broken(executor)
+            except WorkerStopped:
+                return STOPPED
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
                 first = (str(exc).splitlines() or [""])[0][:200]
                 return Finished(error=f"internal error: {type(exc).__name__}: {first}")
@@ -176,11 +183,15 @@ class JobPool:
         async with self._quarantine:
             if self._closed:
                 return STOPPED
-            pool = self._alone_pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
+            pool = self._alone_pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=self._context, initializer=install_stop_handler
+            )
             try:
-                return await asyncio.wrap_future(pool.submit(run_job, *args))
+                return await asyncio.wrap_future(pool.submit(stoppable, run_job, *args))
             except BrokenProcessPool:
                 return STOPPED if self._closed else CRASHED
+            except WorkerStopped:
+                return STOPPED
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be sent back
                 first = (str(exc).splitlines() or [""])[0][:200]
                 return Finished(error=f"internal error: {type(exc).__name__}: {first}")
@@ -195,15 +206,5 @@ class JobPool:
         pools = [self._pool, self._alone_pool]
         self._pool = self._alone_pool = None
         for pool in pools:
-            if pool is not None:
-                _terminate(pool)
-
-
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    # the executor has no public way to stop a running job; its process table is the only handle
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(5)
+            if pool is not None and not stop_pool(pool):
+                self.clean = False
