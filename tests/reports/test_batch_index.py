@@ -6,7 +6,6 @@ import base64
 import hashlib
 import random
 import re
-import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
@@ -363,12 +362,10 @@ def test_default_title_and_given_title() -> None:
     assert "2026-03-02T08:00:00Z" in doc.one("footer").text
 
 
-def test_thousand_rows_render_fast() -> None:
+def test_thousand_rows_render_every_row() -> None:
+    # how fast is for bench/ to say (timed unit tests fail on a busy CI machine): here, that it works
     causes = ["fsfreeze-failed", "network-blocked", "agent-outdated", "none"]
     rows = [row(i, top_cause=causes[i % 4], confidence=f"{(i % 10) / 10:.2f}", daemon_version=f"2.2.{i % 40}")
             for i in range(1000)]  # fmt: skip
-    start = time.perf_counter()
     page = render_batch_index(rows, [], [])
-    elapsed = time.perf_counter() - start
     assert len(body_rows(parse(page))) == 1000
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 1000 rows"
