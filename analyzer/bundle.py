@@ -366,13 +366,34 @@ def _bundle_digests(inputs: list[Path]) -> tuple[str, bytes]:
     )
 
 
-def _head_text(file: Path) -> tuple[str, bool]:
+def _head_text(file: Path) -> tuple[str, str | None]:
+    """The first text of a file, for format detection, and why it cannot be read as text, if so.
+
+    Runs of zero bytes are zero-fill, not binary: a log written when the VM lost power (or
+    truncated under its writer) holds blocks of NULs between, or before, good lines, and those
+    are often the logs of the very backup that failed.  Isolated NULs among other bytes (binary
+    structures, UTF-16 without a byte-order mark) still make a file binary."""
     with open(file, "rb") as fh:
         head = fh.read(_HEAD_BYTES)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head.decode("utf-16", "replace"), False
-    binary = head.count(b"\x00") > 0 or (len(head) > 0 and _non_text_ratio(head) > 0.3)
-    return head.decode("utf-8", "replace"), binary
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return head.decode("utf-16", "replace"), None
+        text = _ZERO_FILL.sub(b"", head)
+        scanned = len(head)
+        while not text.strip(b"\0") and head and scanned < _ZERO_FILL_SCAN:
+            head = fh.read(_ZERO_FILL_BLOCK)  # zero-fill at the start: the first text is further on
+            scanned += len(head)
+            text = _ZERO_FILL.sub(b"", head)[:_HEAD_BYTES]
+    if scanned and not text.strip(b"\0"):
+        return "", f"only zero bytes{' in its first 64 MiB' if scanned >= _ZERO_FILL_SCAN else ''}, not parsed"
+    if b"\0" in text or (len(text) > 0 and _non_text_ratio(text) > 0.3):
+        return text.decode("utf-8", "replace"), "binary content, not parsed"
+    return text.decode("utf-8", "replace"), None
+
+
+# eight or more zero bytes in a row: zero-fill (isolated NULs are left to the binary test)
+_ZERO_FILL = re.compile(rb"\0{8,}")
+_ZERO_FILL_SCAN = 64 << 20  # how far past leading zero-fill the first text is looked for
+_ZERO_FILL_BLOCK = 1 << 20
 
 
 def _non_text_ratio(head: bytes) -> float:
@@ -468,10 +489,10 @@ def open_bundle(inputs: Iterable[str | Path], limits: Limits | None = None) -> B
         name, truncated_member = untruncate(f.name)
         vm_path = logical_path(f.root_prefix + name) if f.root_prefix else logical_path(name)
         rot = rotation_of(vm_path)
-        head, binary = _head_text(f.file)
-        kind = "binary" if binary else registry.detect_kind(rot.group, head)
-        if binary:
-            walker.warnings.append(f"{f.address}: binary content, not parsed")
+        head, unreadable = _head_text(f.file)
+        kind = "binary" if unreadable else registry.detect_kind(rot.group, head)
+        if unreadable:
+            walker.warnings.append(f"{f.address}: {unreadable}")
         read_limit = limits.max_member_bytes if f.loose and f.size > limits.max_member_bytes else None
         if read_limit is not None:
             walker.warnings.append(f"max_member_bytes={limits.max_member_bytes}: {f.address} read only up to the cap")

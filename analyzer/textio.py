@@ -51,6 +51,8 @@ class StreamLineReader:
         self.bytes_read = 0
         self.lines_read = 0
         self.decode_errors = 0
+        self.zero_bytes = 0
+        self._zero_warned = False
         self.checkpoints: list[tuple[int, int]] = []  # (line number, byte offset of its start)
         self._checkpointing = False
 
@@ -109,6 +111,8 @@ class StreamLineReader:
                     return
                 if lineno < start:
                     continue
+                if b"\0" in raw:
+                    raw = self._without_zero_bytes(raw, lineno)
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -125,6 +129,20 @@ class StreamLineReader:
                         yield lineno, part
                 else:
                     yield lineno, text
+
+    def _without_zero_bytes(self, raw: bytes, lineno: int) -> bytes:
+        """NUL bytes carry nothing in a log; a run of them (zero-fill after an unclean shutdown)
+        glued to the next record would hide its header."""
+        kept = raw.replace(b"\0", b"")
+        self.zero_bytes += len(raw) - len(kept)
+        if not self._zero_warned:
+            self._zero_warned = True
+            self._warn(
+                f"line {lineno}: zero bytes removed (a zero-filled stretch, as an unclean shutdown or a "
+                "truncation while the file was written leaves)",
+                lineno,
+            )
+        return kept
 
     def _utf16_lines(self, stream: BinaryIO) -> Iterator[tuple[int, str]]:
         wrapper = io.TextIOWrapper(stream, encoding="utf-16", errors="replace", newline=None)

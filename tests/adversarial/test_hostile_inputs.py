@@ -141,8 +141,8 @@ def test_binary_garbage_next_to_a_good_log_is_skipped(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_nul_bytes_and_crlf(tmp_path: Path) -> None:
-    # NUL runs after an unclean shutdown sit past the 8 KiB head a sniffer reads; a NUL in the
-    # head itself makes the file "binary" (covered by the garbage case above).
+    # a NUL run (zero-fill after an unclean shutdown) is removed, so the record after it keeps
+    # its header; zero-fill in the first 8 KiB is covered in tests/analyzer/test_bundle.py
     head = "".join(_line(i % 60, f"filler {i}") for i in range(200)).encode()
     data = (
         head
@@ -159,6 +159,8 @@ def test_invalid_utf8_nul_bytes_and_crlf(tmp_path: Path) -> None:
     assert "crlf ended" in messages  # the \r is gone
     assert any(m.startswith("bad bytes \ufffd") for m in messages)
     assert not any("\r" in m for m in messages)
+    assert "nul  inside" in messages
+    assert "zero bytes removed" in _warnings(out.report)
 
 
 @pytest.mark.parametrize(

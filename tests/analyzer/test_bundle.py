@@ -226,3 +226,36 @@ def test_a_folder_name_that_is_not_utf8_is_shown_not_fatal(tmp_path: Path) -> No
         bundle.close()
     run = run_cli(["analyze", str(folder), "--json", "-"], cwd=tmp_path)
     assert run.code == 0, run.stderr
+
+
+ZERO_FILL = b"\0" * 20_000
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        AGENT_ISO.encode() + ZERO_FILL + AGENT_ISO.encode(),  # zero-fill inside the first 8 KiB
+        ZERO_FILL + AGENT_ISO.encode(),  # zero-fill before the first line (truncated under its writer)
+    ],
+    ids=["inside", "leading"],
+)
+def test_a_zero_filled_log_is_text_and_detected_by_its_content(tmp_path: Path, data: bytes) -> None:
+    tree = write_tree(tmp_path / "vm", {"var/log/waagent.log.1": data})
+    with open_bundle([tree]) as b:
+        (source,) = b.sources
+        assert source.kind == "waagent_log"
+        assert not any("binary" in w for w in b.warnings)
+
+
+def test_isolated_nul_bytes_still_mean_binary(tmp_path: Path) -> None:
+    structs = b"".join(i.to_bytes(4, "little") + b"ab" for i in range(2000))  # NULs between bytes, no runs
+    tree = write_tree(tmp_path / "vm", {"var/log/waagent.log": structs, "var/log/waagent.log.1": AGENT_ISO})
+    with open_bundle([tree]) as b:
+        assert any(w.endswith("waagent.log: binary content, not parsed") for w in b.warnings)
+
+
+def test_a_file_of_only_zero_bytes_is_named_and_not_parsed(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "vm", {"var/log/waagent.log": ZERO_FILL, "var/log/waagent.log.1": AGENT_ISO})
+    with open_bundle([tree]) as b:
+        assert any(w.endswith("waagent.log: only zero bytes, not parsed") for w in b.warnings), b.warnings
+        assert [s.kind for s in b.sources if s.path == "var/log/waagent.log"] == ["binary"]

@@ -48,3 +48,11 @@ def test_slice_reread_matches_full_read(tmp_path: Path) -> None:
     part = list(SliceReader(reader, 12_345, 12_350).lines())
     assert part == full[12_344:12_350]
     assert part[0] == (12_345, "line 12345")
+
+
+def test_zero_fill_is_removed_with_one_warning_and_the_next_record_keeps_its_header() -> None:
+    # an unclean shutdown leaves a block of NULs; the record written after the reboot follows it
+    reader, warnings = _reader(b"first\n" + b"\0" * 5000 + b"2024-05-01T10:01:01Z after\nnul \0 inside\n")
+    assert list(reader.lines()) == [(1, "first"), (2, "2024-05-01T10:01:01Z after"), (3, "nul  inside")]
+    assert reader.zero_bytes == 5001
+    assert len(warnings) == 1 and warnings[0].startswith("line 2: zero bytes removed")
