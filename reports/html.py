@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from analyzer.redact import Redactor
-from reports.i18n import note, strings
+from reports.i18n import note, status_note, strings
 
 _ENV = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -24,6 +24,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.globals["status_note"] = status_note
 
 
 def _asset(name: str) -> str:

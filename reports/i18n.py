@@ -19,6 +19,8 @@ _EN: dict[str, Any] = {
         "diagnosed": "The logs show why the backup failed.",
         "inconclusive": "The logs point at possible causes but prove none of them.",
         "guest-healthy": "The analysed run succeeded on the VM: the failure is on the Azure Backup service side.",
+        "guest-healthy+possible": "The analysed run succeeded on the VM, so its failure is on the Azure Backup "
+        "service side; the possible cause below may explain a backup after it.",
         "no-data": "The bundle holds nothing that could be evaluated.",
     },
     "top_cause": "Top cause",
@@ -149,6 +151,8 @@ _ZH: dict[str, Any] = {
         "diagnosed": "日志说明了备份失败的原因。",
         "inconclusive": "日志指向一些可能的原因，但都无法证实。",
         "guest-healthy": "所分析的运行在虚拟机上已成功：故障发生在 Azure 备份服务端。",
+        "guest-healthy+possible": "所分析的运行在虚拟机上已成功，因此该次故障发生在 Azure 备份服务端；"
+        "下面的可能原因或可解释其后某次备份的失败。",
         "no-data": "日志包中没有可评估的内容。",
     },
     "top_cause": "首要原因",
@@ -295,3 +299,10 @@ def note(text: str, lang: str) -> str:
         if m:
             return template.format(**m.groupdict())
     return text
+
+
+def status_note(t: dict[str, Any], status: str, has_finding: bool) -> str:
+    """The line under the verdict.  A healthy run with a possible cause beside it (say, an agent
+    stopped after that run) must not read as "nothing to do on the VM"."""
+    key = "guest-healthy+possible" if status == "guest-healthy" and has_finding else status
+    return str(t["status_note"].get(key, ""))

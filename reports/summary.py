@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.redact import Redactor
-from reports.i18n import note, strings
+from reports.i18n import note, status_note, strings
 
 MAX_EVIDENCE = 5
 
@@ -40,7 +40,7 @@ def render_summary(result: dict[str, Any], redactor: Redactor, lang: str = "en",
 
     title = f"{t['summary_title']} — {t['verdict']}: {t['status'].get(status, status)}"
     out.append(f"## {title}" if md else title)
-    out.append(t["status_note"].get(status, ""))
+    out.append(status_note(t, status, top is not None))
     if top:
         bold = "**" if md else ""
         out.append("")

@@ -174,3 +174,16 @@ def test_links_follow_the_cloud(cloud: str, present: list[str], absent: list[str
         assert host in text
     for host in absent:
         assert host not in text
+
+
+def test_a_healthy_run_beside_a_possible_cause_does_not_say_nothing_is_wrong_on_the_vm() -> None:
+    stopped_after = ROOT / "tests" / "fixtures" / "f2-agent-not-running-after-good-run" / "vm"
+    page, result = _render(stopped_after)
+    assert result["result"] == {"status": "guest-healthy", "top_cause": "agent-not-running"}
+    lead = re.search(r'<p class="lead">([^<]*)</p>', page)
+    assert lead is not None and "may explain a backup after it" in lead.group(1)
+    with analyse([stopped_after], Limits()) as analysis:
+        redactor = Redactor(analysis.bundle.redaction_key or None)
+    assert "may explain a backup after it" in render_summary(result, redactor, "en", "text")
+    healthy = render_summary({**result, "findings": []}, redactor, "en", "text")
+    assert "the failure is on the Azure Backup service side." in healthy

@@ -11,17 +11,24 @@ that ends before the backup, or a silence shared by every source (VM off: vm-shu
 spent running an extension command (extension-queue-blocked), or an agent disabled on purpose
 (extensions-disabled) is not this cause.  From 2.2.47 the main loop writes a heartbeat every
 30 minutes, so there a silence of its records longer than 45 minutes counts.
+
+With no backup time given and the analysed run a success, the failure the ticket is about may
+have come after the logs' last run: a backup that finds no agent leaves no trace in the guest.
+So an agent service stopped after that run and never started again, while other logs show the VM
+up, is this cause too: possible at most (the run the report judges succeeded), with a
+pointer to --backup-time, which then judges the failed backup itself.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from analyzer.knowledge import compare_versions
 from analyzer.model import EventKind
 from analyzer.rules import rule
-from analyzer.rules.base import Judgement, RuleContext, say
+from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family2._common import (
+    AGENT_PARSERS,
     EXT_COMMAND_KINDS,
     MAIN_LOOP_KINDS,
     agent_refs,
@@ -39,6 +46,8 @@ _MARGIN = timedelta(minutes=5)
 _AFTER = timedelta(minutes=30)  # the backup's goal state reaches a running agent within minutes
 _STARTS = (K.AGENT_START, K.AGENT_VERSION)
 _RAN = (K.EXT_ENABLE, K.EXT_INSTALL, K.EXT_UPDATE, K.EXT_COMMAND_RESULT)
+_UP_WITHOUT_AGENT = timedelta(hours=1)  # less: a shutdown's own last lines, not a VM left running
+_NEXT_DAILY_BACKUP = timedelta(hours=24)
 
 
 def _fmt(when: object) -> str:
@@ -55,6 +64,9 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     ran = [r for r in agent if is_vmsnapshot(r.event) and r.event.kind in _RAN and ctx.in_window(r.time)]
     in_time = [r for r in ran if r.time <= when + _AFTER]
+    stopped_later = _stopped_after_the_last_good_run(ctx, agent)
+    if stopped_later is not None:
+        return stopped_later
     if in_time:
         j.reason = say(
             en=f"the agent ran the backup extension at {_fmt(in_time[0].time)}",
@@ -183,5 +195,77 @@ def judge(ctx: RuleContext) -> Judgement:
         zh=f"从 {_fmt(last.time)} {until_zh}，来宾代理没有写入任何记录{stopped_zh}，而 VM 本身一直在运行，"
         f"因此在备份需要时（{_fmt(when)}）没有来宾代理在处理目标状态（goal state），快照扩展也从未启动。"
         "请重启来宾代理服务并启用自动重启。",
+    )
+    return j
+
+
+def _vm_up_until(ctx: RuleContext, agent: list[EventRef], after: datetime) -> tuple[datetime | None, EventRef | None]:
+    """How long after ``after`` other logs show the VM up: kept events, or hours of routine lines
+    (counted, not kept) in any file but the agent's own logs.  Also the last kept event, to cite."""
+    own = {r.event.member for r in agent if r.event.parser in AGENT_PARSERS}
+    others = [o for o in timed(ctx.events(where=lambda ev: not is_agent_record(ev))) if o.time > after]
+    latest = others[-1].time if others else None
+    for member, _kind, hour in ctx.timeline.routine_counts:
+        if member in own or not hour:
+            continue
+        end_of_hour = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=after.tzinfo) + timedelta(minutes=59)
+        if end_of_hour > after and (latest is None or end_of_hour > latest):
+            latest = end_of_hour
+    return latest, (others[-1] if others else None)
+
+
+def _stopped_after_the_last_good_run(ctx: RuleContext, agent: list[EventRef]) -> Judgement | None:
+    if ctx.backup_time is not None or ctx.run is None or ctx.run.outcome != "succeeded":
+        return None
+    good = ctx.run.end
+    starts = timed(ctx.events(_STARTS))
+    stops = [r for r in timed(ctx.events(K.AGENT_STOP)) if r.time > good and not any(s.time > r.time for s in starts)]
+    if not stops:
+        return None
+    stop = stops[0]
+    if any(r.time > stops[-1].time + _MARGIN and r.event.kind != K.AGENT_STOP for r in agent):
+        return None  # it wrote again: running after all
+    up_until, shown = _vm_up_until(ctx, agent, stops[-1].time + _MARGIN)
+    if up_until is None or up_until - stop.time < _UP_WITHOUT_AGENT:
+        return None  # the VM went down with its agent, or the logs end there
+    j = Judgement()
+    hours = int((up_until - stop.time).total_seconds() // 3600)
+    j.support.append(
+        ctx.absence(
+            f"no agent record from {_fmt(stop.time)} to the end of the logs while other logs go on "
+            f"until about {_fmt(up_until)} ({hours} h)",
+            source=stop.event.source,
+            weight=0.6,
+        )
+    )
+    for ref in stops[-2:]:
+        j.support.append(ctx.line(ref, "the agent service was stopped and not started again", 0.7))
+    if shown is not None:
+        j.support.append(ctx.line(shown, "the VM was up: other logs go on while the agent is silent", 0.3))
+    # possible at most: the analysed run itself succeeded, and which backup failed is not known here
+    j.cap = "possible"
+    if up_until - stop.time < _NEXT_DAILY_BACKUP:
+        j.reason = say(
+            en=f"the logs end {hours} h after the stop: a daily backup may not have come yet; "
+            "give the failed backup's time with --backup-time",
+            zh=f"日志在停止后 {hours} 小时即结束：每日备份可能尚未到来；请用 --backup-time 给出失败备份的时间",
+        )
+    else:
+        j.reason = say(
+            en="the last run in the logs succeeded: this explains the backups after the stop, not that run; "
+            "give the failed backup's time with --backup-time to judge it",
+            zh="日志中最后一次运行是成功的：这解释的是停止之后的备份，而不是那次运行；"
+            "请用 --backup-time 给出失败备份的时间以作判断",
+        )
+    j.summary = say(
+        en=f"The last backup in these logs succeeded ({_fmt(good)}), but the guest agent's service was stopped at "
+        f"{_fmt(stop.time)} and never started again, while the VM kept running until at least {_fmt(up_until)}. "
+        "Every backup after the stop found no agent to run the snapshot extension and failed as \"Could not "
+        "communicate with the VM agent for snapshot status\". Restart the agent service and enable automatic "
+        "restart. If the failed backup you are looking at is older, give its time with --backup-time.",
+        zh=f"这些日志中最后一次备份是成功的（{_fmt(good)}），但来宾代理服务在 {_fmt(stop.time)} 被停止后再未启动，"
+        f"而 VM 至少一直运行到 {_fmt(up_until)}。停止之后的每次备份都找不到来宾代理来运行快照扩展，"
+        "因而失败并报告“无法与 VM 代理通信以获取快照状态”。请重启来宾代理服务并启用自动重启。"
+        "如果您要查的失败备份更早，请用 --backup-time 给出其时间。",
     )
     return j
