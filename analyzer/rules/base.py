@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from analyzer.knowledge import Cause, CodeTable, Text, Versions
+from analyzer.knowledge import Cause, CodeTable, Text, Versions, load_catalogue
 from analyzer.model import Event, EventKind, Fact
 from analyzer.runs import Run
 from analyzer.timeline import Timeline
@@ -152,6 +152,11 @@ class RuleContext:
 
     def has_kind(self, *kinds: str) -> bool:
         return any(k in self.kinds for k in kinds)
+
+    def can_evaluate(self, cause_id: str) -> bool:
+        """Whether the bundle holds the sources ``cause_id`` needs: a cause that cannot be judged here
+        must not take over evidence another rule would otherwise count."""
+        return not load_catalogue().cause(cause_id).missing(self.kinds)
 
     # -- evidence builders ------------------------------------------------------------------------
     def line(self, ref: EventRef, note: str = "", weight: float | None = None) -> Evidence:

@@ -116,15 +116,18 @@ def owner_of_failure(ctx: RuleContext, ref: EventRef, failures: Iterable[EventRe
 
     A shell.log "N returned" line says nothing by itself: it takes the owner of the agent's record
     of the same invocation (within two minutes), whose captured stderr tells what went wrong.
+    Only an owner the bundle can evaluate counts: one whose sources are missing (say, a pasted
+    waagent.log alone, without os-release) is reported as not evaluable and would find nothing.
     """
     owner = _own(ctx, ref)
-    if owner is not None or ref.event.parser != "vmsnapshot_shell_log" or ref.time is None:
-        return owner
-    for other in failures:
-        if other.event.parser != "vmsnapshot_shell_log" and other.time is not None:
-            if abs((other.time - ref.time).total_seconds()) <= _SAME_CALL_S and (o := _own(ctx, other)):
-                return o
-    return None
+    if owner is None and ref.event.parser == "vmsnapshot_shell_log" and ref.time is not None:
+        for other in failures:
+            if other.event.parser != "vmsnapshot_shell_log" and other.time is not None:
+                if abs((other.time - ref.time).total_seconds()) <= _SAME_CALL_S and (o := _own(ctx, other)):
+                    owner = o
+                    break
+    # an owner the bundle cannot evaluate (its sources are missing) would hide the failure entirely
+    return owner if owner is not None and ctx.can_evaluate(owner) else None
 
 
 _EXC_LINE = re.compile(r"^(?:[\w.]+(?:Error|Exception)|SyntaxError|KeyboardInterrupt)\b.*$", re.M)
