@@ -3,7 +3,9 @@
 Read the way the agent reads it: lines starting with ``#`` are comments, ``key=value`` splits at
 the first ``=``, the value ends at the first ``#`` and loses surrounding quotes and blanks, and
 ``None`` means unset.  ``-show-configuration`` prints switches as ``True``/``False``: normalised
-to the file's ``y``/``n`` (the raw text stays in ``attrs["raw"]``).  Every key becomes a fact
+to the file's ``y``/``n`` (the raw text stays in ``attrs["raw"]``); in waagent.conf itself values
+stay as written, since there the agent reads only ``y``/``n`` (any case) and takes the key's
+default for anything else.  Every key becomes a fact
 ``waagent_conf.<Key>``; the keys that decide whether and how extensions run also become ``config``
 events.  Proxy credentials (``user:pass@``) never survive, in facts, attrs or messages.
 """
@@ -50,6 +52,10 @@ def _clean(value: str) -> str:
     return _BARE_CREDS.sub("", strip_userinfo(value))
 
 
+def _is_conf_file(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] == "waagent.conf"
+
+
 def parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
     return guarded(_parse(reader, ctx), ctx)
 
@@ -71,7 +77,9 @@ def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
         text = rest.split("#", 1)[0].strip('" ').strip()
         value: Any = None if text == "None" else _clean(text)
         attrs: dict[str, Any] = {}
-        if value in ("True", "False"):  # -show-configuration prints switches as booleans
+        if value in ("True", "False") and not _is_conf_file(ctx.path):
+            # -show-configuration prints switches as booleans; in the file itself the agent knows only
+            # y and n, and any other value (True, False, no, 0) means the key's default
             attrs["raw"] = value
             value = "y" if value == "True" else "n"
         elif isinstance(value, str) and value.lower() in ("y", "n"):

@@ -102,3 +102,15 @@ def test_megabyte_line_is_cheap_and_bounded():
     text = "HttpProxy.Host=" + "a.a" * 400_000 + "\n"
     events, ctx = parse_text(KIND, text)
     assert len(events[0].message) < 5000 and len(ctx.facts[0].value) < 1000
+
+
+def test_in_the_conf_file_only_y_and_n_are_switch_values():
+    # the agent's get_switch: "y"/"n" in any case; anything else (True, no, 0) is the key's default
+    text = "Extensions.Enabled=False\nLogs.Verbose=True\nAutoUpdate.Enabled=Y\nOS.EnableFirewall=no\n"
+    _events, ctx = parse_text(KIND, text, path="etc/waagent.conf")
+    facts = _facts(ctx)
+    assert facts["waagent_conf.Extensions.Enabled"].value == "False"
+    assert "raw" not in facts["waagent_conf.Extensions.Enabled"].attrs
+    assert facts["waagent_conf.Logs.Verbose"].value == "True"
+    assert facts["waagent_conf.AutoUpdate.Enabled"].value == "y"
+    assert facts["waagent_conf.OS.EnableFirewall"].value == "no"
