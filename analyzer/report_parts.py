@@ -7,7 +7,7 @@ from typing import Any
 from analyzer.context import ContextReader
 from analyzer.engine import Finding
 from analyzer.knowledge import compare_versions, load_catalogue, load_collect
-from analyzer.model import Fact
+from analyzer.model import EventKind, Fact
 from analyzer.pipeline import Analysis
 from analyzer.rules.base import Evidence, localize
 from analyzer.timeline import format_time
@@ -57,6 +57,47 @@ def _highest_version(facts: list[Fact], key: str) -> str | None:
     return best
 
 
+_VERSION_KINDS = frozenset((EventKind.AGENT_VERSION, EventKind.AGENT_START, EventKind.HEARTBEAT))
+
+
+def _agent_in_charge(analysis: Analysis, role: str) -> str | None:
+    """The agent version (``daemon`` or ``goal_state``) named by the last version line at or before
+    the analysed window's end, as the rules judge it: not the highest ever seen, which after a
+    blacklisting or a downgrade is a version that no longer runs."""
+    end = analysis.window[1] if analysis.window else None
+    found: str | None = None
+    for event, when in zip(analysis.timeline.events, analysis.timeline.times, strict=True):
+        version = event.attrs.get("version")
+        if (
+            event.kind not in _VERSION_KINDS
+            or event.attrs.get("role") != role
+            or not isinstance(version, str)
+            or event.attrs.get("bundled_constant")
+        ):
+            continue
+        if end is not None and when is not None and when > end:
+            return found or version
+        found = version
+    return found
+
+
+def _versions_from_events(analysis: Analysis, extensions: dict[str, dict[str, Any]]) -> None:
+    """An extension whose version no fact gives (waagent.log rotated away) still has it in the
+    handler folder name its state files sit in, which their events carry as handler_version."""
+    unknown = {name for name, entry in extensions.items() if not entry["version"]}
+    for event in analysis.timeline.events:
+        if event.handler in unknown and isinstance(event.handler_version, str) and event.handler_version[:1].isdigit():
+            extensions[event.handler]["version"] = event.handler_version
+
+
+def _agent_versions(analysis: Analysis) -> tuple[str | None, str | None]:
+    facts = analysis.parsed.facts
+    return (
+        _agent_in_charge(analysis, "daemon") or _highest_version(facts, "agent.daemon_version"),
+        _agent_in_charge(analysis, "goal_state") or _highest_version(facts, "agent.goal_state_version"),
+    )
+
+
 _CLOUD_SUFFIXES = (
     (".core.chinacloudapi.cn", "AzureChinaCloud"),
     (".core.usgovcloudapi.net", "AzureUSGovernment"),
@@ -97,14 +138,13 @@ def vm_section(analysis: Analysis) -> dict[str, Any]:
             except ValueError:
                 continue
         entry[field] = fact.value
+    _versions_from_events(analysis, extensions)
     os_name = _last(facts, "os.pretty") or " ".join(
         str(v) for v in (_last(facts, "os.name"), _last(facts, "os.version")) if v
     )
+    daemon, goal_state = _agent_versions(analysis)
     return {
-        "agent": {
-            "daemon": _highest_version(facts, "agent.daemon_version"),
-            "goal_state": _highest_version(facts, "agent.goal_state_version"),
-        },
+        "agent": {"daemon": daemon, "goal_state": goal_state},
         "os": os_name or None,
         "cloud": _last(facts, "cloud") or cloud_from_hosts(analysis),
         "time_zone": {"offset": tz.offset_text(), "basis": tz.basis, "evidence": list(tz.evidence)},
@@ -231,7 +271,8 @@ def coverage(analysis: Analysis) -> dict[str, Any]:
 
 def collect_next(analysis: Analysis, lang: str) -> list[dict[str, str]]:
     facts = analysis.parsed.facts
-    agent = _highest_version(facts, "agent.goal_state_version") or _highest_version(facts, "agent.daemon_version")
+    daemon, goal_state = _agent_versions(analysis)
+    agent = goal_state or daemon
     os_id = _last(facts, "os.id")
     present = present_kinds(analysis)
     missing = {

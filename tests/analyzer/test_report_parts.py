@@ -1,0 +1,49 @@
+"""The result's ``vm`` section: the agent versions in charge and extension versions from every source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.limits import Limits
+from analyzer.pipeline import analyse
+from analyzer.report_parts import vm_section
+from tests.helpers import write_tree
+
+VMS = "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
+
+BLACKLISTED_THEN_OLDER = """\
+2024-03-10T01:00:00.000000Z INFO Daemon Daemon Azure Linux Agent Version: 2.9.1.1
+2024-03-10T01:00:01.000000Z INFO ExtHandler ExtHandler Azure Linux Agent (Goal State Agent version 2.11.1.4)
+2024-03-10T01:00:02.000000Z WARNING ExtHandler ExtHandler Agent WALinuxAgent-2.11.1.4 failed with exception: boom
+2024-03-10T01:00:04.000000Z WARNING Daemon Daemon Agent WALinuxAgent-2.11.1.4 is permanently blacklisted
+2024-03-10T01:00:05.000000Z INFO Daemon Daemon Determined Agent WALinuxAgent-2.10.0.8 to be the latest agent
+2024-03-10T01:00:06.000000Z INFO ExtHandler ExtHandler Azure Linux Agent (Goal State Agent version 2.10.0.8)
+2024-03-10T01:30:07.000000Z INFO ExtHandler ExtHandler [HEARTBEAT] Agent WALinuxAgent-2.10.0.8 is running as the \
+goal state agent [DEBUG HeartbeatCounter: 1;HeartbeatId: 5A1C;DroppedPackets: 0;UpdateGSErrors: 0;AutoUpdate: 1]
+"""
+
+
+def test_the_goal_state_agent_is_the_one_running_not_the_highest_seen(tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "vm", {"var/log/waagent.log": BLACKLISTED_THEN_OLDER})
+    with analyse([tree], Limits()) as analysis:
+        assert vm_section(analysis)["agent"] == {"daemon": "2.9.1.1", "goal_state": "2.10.0.8"}
+
+
+def test_an_extension_version_known_only_from_its_handler_folder(tmp_path: Path) -> None:
+    folder = f"var/lib/waagent/{VMS}-1.0.9225.0/config"
+    tree = write_tree(
+        tmp_path / "vm",
+        {
+            "var/log/waagent.log": (
+                "2024-03-10T01:00:03.100000Z INFO Daemon Daemon Azure Linux Agent Version: 2.7.0.6\n"
+            ),
+            f"{folder}/HandlerState": "Enabled",
+            f"{folder}/HandlerStatus": (
+                f'{{"name": "{VMS}", "version": "1.0.9225.0", "status": "NotReady", "code": 1009, '
+                '"message": "Non-zero exit code: 1"}'
+            ),
+        },
+    )
+    with analyse([tree], Limits()) as analysis:
+        (entry,) = [e for e in vm_section(analysis)["extensions"] if e["name"] == VMS]
+    assert entry["version"] == "1.0.9225.0"
