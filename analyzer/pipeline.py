@@ -92,7 +92,7 @@ def _choose(
         return runs, run, basis, run.window()
     if backup_time is not None:
         return runs, None, basis, (backup_time[0] - _BACKUP_BEFORE, backup_time[1] + _BACKUP_AFTER)
-    first, last = timeline.first, timeline.last
+    first, last = timeline.first, timeline.activity_end
     return runs, None, basis, (first, last) if first and last else None
 
 

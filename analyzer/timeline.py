@@ -95,6 +95,19 @@ class Timeline:
         known = [t for t in self.times if t is not None]
         return max(known) if known else None
 
+    @property
+    def activity_end(self) -> datetime | None:
+        """The end of the last hour any source wrote in, counted routine lines included: a bundle
+        whose syslog goes on for hours of routine lines after the agent's last record ends there,
+        not at that record."""
+        last = self.last
+        hours = [h for _member, _kind, h in self.routine_counts if h]
+        if hours:
+            end = datetime.strptime(max(hours), "%Y-%m-%dT%H") + timedelta(minutes=59, seconds=59)
+            if last is None or end > last:
+                return end
+        return last
+
     def line_ranges(self, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
         """Per member, the line range whose wall hours may fall inside [start, end] (UTC)."""
         ranges: dict[str, tuple[int, int]] = {}

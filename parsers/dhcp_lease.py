@@ -6,7 +6,9 @@ Azure's DHCP server hands out the WireServer address in option 245: dhclient wri
 ``<unknown-245><code>245</code><data>a8:3f:81:10</data></unknown-245>``.  Decoded, it becomes fact
 ``dhcp.option_245`` (``168.63.129.16`` normally).  One ``dhcp`` event per lease; dhclient writes
 ``renew``/``rebind``/``expire`` in UTC (``W YYYY/MM/DD HH:MM:SS``) unless ``db-time-format local``
-made it ``epoch N``; Azure's infinite leases put them in 2152 (kept in attrs, not as the event time).
+made it ``epoch N``.  Those are deadlines, often after the bundle was collected (Azure's infinite
+leases put them in 2037 or 2152), not when anything happened: kept in attrs, and a dhclient lease
+event has no time (a wicked lease's ``acquired`` is a real time and is kept).
 """
 
 from __future__ import annotations
@@ -100,8 +102,7 @@ def _dhclient(lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[E
         if info is None:
             continue
         if stripped == "}":
-            renew = info.pop("_renew", (None, ""))
-            yield _emit(ctx, start, "dhclient", info, renew[0], renew[1])
+            yield _emit(ctx, start, "dhclient", info, None, "")
             info = None
             continue
         m = _STMT.match(line) if len(line) < 4096 else None
@@ -124,12 +125,9 @@ def _dhclient(lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[E
         elif stmt in ("renew", "rebind", "expire"):
             wall, raw = _when(value)
             info[stmt] = wall.isoformat() if wall else raw
-            if stmt == "renew":
-                info["_renew"] = (wall, raw)
     if info is not None:
         ctx.warn("dhcp lease: last lease block not closed (truncated file?)", start)
-        renew = info.pop("_renew", (None, ""))
-        yield _emit(ctx, start, "dhclient", info, renew[0], renew[1])
+        yield _emit(ctx, start, "dhclient", info, None, "")
 
 
 def _networkd(lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:

@@ -7,6 +7,7 @@ The corpus holds the positive case (stopped, VM up 37 h: possible, with the poin
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 from analyzer.limits import Limits
@@ -44,3 +45,18 @@ def test_logs_ending_hours_after_the_stop_say_a_daily_backup_may_not_have_come(t
 def test_a_vm_that_went_down_with_its_agent_is_not_this_cause(tmp_path: Path) -> None:
     verdict, _ = _judged(tmp_path, keep_syslog_until="Jun 13 01:05:13")["agent-not-running"]
     assert verdict == "ruled_out"
+
+
+def test_without_any_run_or_backup_time_a_stopped_agent_is_named_and_no_reboot_is_claimed(tmp_path: Path) -> None:
+    """The corpus' agent-not-running bundle without its --backup-time: no VMSnapshot run at all, the
+    agent stopped, the system log going on for a day in routine lines only.  The whole-bundle window
+    must reach the end of those lines, and an agent stop must not become 'the VM shut down during
+    the backup'."""
+    vm = Path(__file__).resolve().parents[1] / "fixtures" / "f2-agent-not-running" / "vm"
+    with analyse([vm], Limits()) as analysis:
+        assert analysis.window is not None and analysis.window[1] > datetime(2024, 6, 11)  # syslog's routine end
+        findings = {f.cause.id: f for f in analysis.diagnosis.findings}
+    assert analysis.diagnosis.top is not None and analysis.diagnosis.top.cause.id == "agent-not-running"
+    assert findings["agent-not-running"].verdict == "possible"
+    shutdown = findings.get("vm-shutdown-during-backup")
+    assert shutdown is None or shutdown.verdict == "possible"

@@ -118,6 +118,21 @@ def judge(ctx: RuleContext) -> Judgement:
             "only the agent stopped or restarted; no system record shows a VM shutdown or reboot",
             "只有来宾代理停止或重启；没有系统记录显示 VM 关机或重启",
         )
+        j.summary = say(
+            "The guest agent was stopped or restarted while the backup was running "
+            f"({run_label(ctx).en}), but no system record shows the VM itself going down: if the agent stayed "
+            "stopped, see agent-not-running; a restart alone rarely kills a running snapshot.",
+            f"备份运行期间（{run_label(ctx).zh_cn}）来宾代理被停止或重启，但没有系统记录显示 VM 本身关机："
+            "如果来宾代理一直处于停止状态，请参见 agent-not-running；仅仅重启很少会终止正在运行的快照。",
+        )
+        return j
+    if ctx.run is None and ctx.backup_time is None:
+        # the window is the whole bundle: a reboot somewhere in it is not a reboot during a backup
+        j.cap = "possible"
+        j.reason = say(
+            "no backup run in the logs and no --backup-time: the reboot cannot be placed inside a backup",
+            "日志中没有备份运行，也没有给出 --backup-time：无法确定这次重启发生在备份期间",
+        )
     how = (
         say("rebooted", "重启") if any(k == "reboot" for _, k in downs) else say("shut down or restarted", "关机或重启")
     )
