@@ -68,6 +68,7 @@ class AheadSummary:
     unclassified: int = 0
     warnings: list[ParseWarning] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
+    pem_ranges: list[tuple[int, int]] = field(default_factory=list)
 
     def apply(self, reader: StreamLineReader, ctx: ParseContext, warnings: list[str]) -> None:
         """Leave reader, context and source warnings as the parse here would have."""
@@ -77,6 +78,7 @@ class AheadSummary:
             self.decode_errors,
         )
         reader.checkpoints = list(self.checkpoints)  # the window re-read seeks with them
+        reader.pem.ranges = list(self.pem_ranges)  # and masks the key bodies the parse found
         ctx.records, ctx.unclassified = self.records, self.unclassified
         ctx.warnings.extend(self.warnings)
         ctx.facts.extend(self.facts)
@@ -151,7 +153,7 @@ def _parse_jobs(jobs: list[tuple[int, Source]], max_record_bytes: int, folder: s
         if not hints.asked:
             summary = AheadSummary(False, reader.lines_read, reader.bytes_read, reader.decode_errors,
                                    reader.checkpoints, reader_warnings, stopped, ctx.records, ctx.unclassified,
-                                   ctx.warnings, ctx.facts)  # fmt: skip
+                                   ctx.warnings, ctx.facts, reader.pem.ranges)  # fmt: skip
         with open(base + ".summary.part", "wb") as fh:
             pickle.dump(summary, fh, protocol=_PICKLE)
         os.replace(base + ".summary.part", base + ".summary")

@@ -41,7 +41,8 @@ _SAS_KEYS = (
     "rscl",
     "rsct",
 )
-_SAS_PARAM = re.compile(r"(?i)(?<=[?&;])(" + "|".join(_SAS_KEYS) + r")=([^&\s\"'<>]+)")
+# a value ends at "!" too: "!/" separates the members of an archive address (a.zip?sig=…!/var/log/x)
+_SAS_PARAM = re.compile(r"(?i)(?<=[?&;])(" + "|".join(_SAS_KEYS) + r")=([^&\s\"'<>!]+)")
 _STORAGE_HOST = re.compile(
     r"(?i)(?<![\w.-])([a-z0-9][a-z0-9-]{1,62})(\.(?:blob|table|queue|file|dfs)\.(?:core\.windows\.net|core\.chinacloudapi\.cn|"
     r"core\.usgovcloudapi\.net|core\.cloudapi\.de|storage\.azure\.net))"
@@ -60,6 +61,11 @@ _PROXY_CRED = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@]+):([^@/\s]+)@")
 # The same URL cut before its "@" (a message shortened for a title or a table cell, a line cut at
 # max_record_bytes): at the very end of the text, "user:pass" is credentials unless it is a port.
 _PROXY_CRED_CUT = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@\[\]]+):(?!\d*\s*…?\s*\Z)([^@/\s…]+)(?=\s*…?\s*\Z)")
+# A token alone as the user part (``http://TOKEN@proxy:3128``): as secret as a user:password pair.
+_URL_USER_ONLY = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@<>]+)@")
+# A SAS signature inside a URL that was itself URL-encoded (a redirect target, a logged query string).
+_SAS_SIG_ENCODED = re.compile(r"(?i)((?:%3F|%26)sig%3D)([^%\s\"'<>&]+(?:%(?!26)[0-9a-f]{2}[^%\s\"'<>&]*)*)")
+_BEARER = re.compile(r"(?i)(\bBearer\s+)([A-Za-z0-9\-._~+/]{8,}=*)")
 _PASSWORD_KV = re.compile(
     r"(?i)([\"']?(?:password|passwd|pwd|secret|client_secret)[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
 )
@@ -131,6 +137,11 @@ class Redactor:
                 out,
                 lambda m: f"{m.group(1)}://{self.stand_in('user', m.group(2), 4)}:{self.stand_in('pass', m.group(3))}@",
             )
+            out = self._sub(_URL_USER_ONLY, out, self._url_user)
+        if "%3d" in lower and "sig%3d" in lower:
+            out = self._sub(_SAS_SIG_ENCODED, out, lambda m: m.group(1) + self.stand_in("sig", m.group(2)))
+        if "bearer" in lower:
+            out = self._sub(_BEARER, out, lambda m: m.group(1) + self.stand_in("token", m.group(2)))
         if "://" in out:
             out = self._sub(
                 _PROXY_CRED_CUT,
@@ -142,6 +153,12 @@ class Redactor:
         if ".core." in lower or "storage.azure.net" in lower:
             out = self._sub(_STORAGE_HOST, out, lambda m: self.stand_in("acct", m.group(1).lower(), 4) + m.group(2))
         return out
+
+    def _url_user(self, m: re.Match[str]) -> str:
+        user = m.group(2)
+        if _STAND_IN.fullmatch(user):  # the user:password pattern already replaced it
+            return m.group(0)
+        return f"{m.group(1)}://{self.stand_in('user', user, 4)}@"
 
     def _settings_value(self, m: re.Match[str]) -> str:
         value = m.group(2)

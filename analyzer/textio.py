@@ -18,6 +18,51 @@ _CHUNK = 1 << 16
 _CHECKPOINT_EVERY = 4096
 
 
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]+-----")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]+-----")
+_PEM_BODY = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}\s*$")  # the base64 tail of a body line (a log header may precede it)
+PEM_BODY_MASK = "<pem-body>"
+_PEM_MAX_LINES = 500  # a BEGIN without its END does not hide the rest of the file
+
+
+class PemBodyMask:
+    """Hides the base64 body of a PEM block (key, certificate) that spans several lines of a file.
+
+    The redactor replaces a block inside one text, but a log that writes every physical line as its
+    own record (the 2.0.x agent, an extension logging line by line) leaves the body lines with no
+    marker of their own.  The line reader knows the order of lines, so it masks them there, before
+    any parser, event or report sees them, and remembers where, so re-reads of a slice (evidence
+    context) mask the same lines."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []  # (first, last) body line numbers found by the full pass
+        self._open: int | None = None  # line number of the BEGIN line of the block being read
+
+    def scan(self, lineno: int, text: str) -> str:
+        """Full pass, in line order: mask body lines and record their range."""
+        if self._open is None:
+            if "-----BEGIN" in text and _PEM_BEGIN.search(text) and not _PEM_END.search(text):
+                self._open = lineno
+            return text
+        if _PEM_END.search(text) or lineno - self._open > _PEM_MAX_LINES:
+            if lineno - 1 > self._open:
+                self.ranges.append((self._open + 1, lineno - 1))
+            self._open = None
+            return text
+        return _PEM_BODY.sub(PEM_BODY_MASK, text)
+
+    def finish(self, last_line: int) -> None:
+        if self._open is not None and last_line > self._open:
+            self.ranges.append((self._open + 1, last_line))
+        self._open = None
+
+    def mask_known(self, lineno: int, text: str) -> str:
+        """Re-read of a slice: mask the lines the full pass found inside a block."""
+        if any(lo <= lineno <= hi for lo, hi in self.ranges):
+            return _PEM_BODY.sub(PEM_BODY_MASK, text)
+        return text
+
+
 def terminal_safe(text: str) -> str:
     """Log text made inert for a terminal: control characters (ESC, BEL, CR...) shown as ``\\xNN``."""
     return _TERMINAL_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
@@ -54,6 +99,7 @@ class StreamLineReader:
         self.zero_bytes = 0
         self._zero_warned = False
         self.checkpoints: list[tuple[int, int]] = []  # (line number, byte offset of its start)
+        self.pem = PemBodyMask()
         self._checkpointing = False
 
     def _raw_lines(self, stream: BinaryIO, first_lineno: int) -> Iterator[tuple[int, bytes]]:
@@ -101,6 +147,11 @@ class StreamLineReader:
                 return
             first = 1
             self._checkpointing = start == 1 and not self.checkpoints
+            full_pass = start == 1 and end is None
+            pem = self.pem
+            if full_pass:
+                pem.ranges.clear()
+            pem_scan = pem.scan
             if start > 1 and self.checkpoints:
                 first, offset = max((c for c in self.checkpoints if c[0] <= start), default=(1, 0))
                 stream.seek(offset)
@@ -124,11 +175,18 @@ class StreamLineReader:
                 if text.endswith("\r"):
                     text = text[:-1]
                 self.lines_read = max(self.lines_read, lineno)
+                if full_pass:
+                    if pem._open is not None or "-----BEGIN" in text:
+                        text = pem_scan(lineno, text)
+                elif pem.ranges:
+                    text = pem.mask_known(lineno, text)
                 if "\r" in text:
                     for part in text.split("\r"):
                         yield lineno, part
                 else:
                     yield lineno, text
+            if full_pass:
+                pem.finish(self.lines_read)
 
     def _without_zero_bytes(self, raw: bytes, lineno: int) -> bytes:
         """NUL bytes carry nothing in a log; a run of them (zero-fill after an unclean shutdown)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analyzer.batch.model import BundleJob
 from analyzer.bundle import input_sha256
+from analyzer.redact import Redactor
 
 _ROOT_MARKERS = ("var", "etc", "results.txt", "sos_commands")
 _JUNK = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", "$RECYCLE.BIN", "System Volume Information"})
@@ -37,9 +38,16 @@ def is_bundle_root(folder: Path) -> bool:
         return False
 
 
+# Folder names are seen by everyone the output folder is shared with: a secret in an input's name
+# (a file saved by wget from a SAS URL keeps its query string) is replaced before it becomes one.
+# A fixed key keeps the name stable from run to run (--resume finds its folders again).
+_SLUG_REDACTOR = Redactor(b"snapdiag-output-folder-names")
+
+
 def slug(display: str, sha256: str) -> str:
     """Output folder name: a file-system-safe form of the input path plus 12 hex of its hash."""
-    text = _SLUG_UNSAFE.sub("-", display.replace("\\", "/")).strip("-.")[:_SLUG_MAX].rstrip("-.")
+    safe = _SLUG_REDACTOR(display.replace("\\", "/")) or ""
+    text = _SLUG_UNSAFE.sub("-", safe).strip("-.")[:_SLUG_MAX].rstrip("-.")
     return f"{text or 'bundle'}-{sha256[:12]}"
 
 

@@ -80,7 +80,7 @@ def _row_renderer(
             "time": format_time(when),
             "time_raw": time_raw,
             "time_basis": basis,
-            "source": source,
+            "source": redactor(source),
             "member": redactor(member),
             "line": line,
             "parser": parser,

@@ -426,3 +426,47 @@ def test_redacting_twice_changes_nothing() -> None:
     for text in texts:
         once = r(text)
         assert r(once) == once, text
+
+
+def test_token_user_encoded_signature_bearer_and_archive_addresses() -> None:
+    """Found by the session-3 review: a token as the only userinfo, a SAS signature inside a
+    URL-encoded URL, a bearer token, and a signature in an archive member's address (which must
+    end at the "!/" member separator, or every member of that archive shows one address)."""
+    r = Redactor(b"k" * 32)
+    cases = {
+        "Proxy http://TOKEN0123abcd@proxy.corp:3128 refused": "TOKEN0123abcd",
+        "redirect=https%3A%2F%2Fh%2Fc%2Fb%3Fsv%3D2020-08-04%26sig%3DENCSIG0123%26se%3D2026": "ENCSIG0123",
+        "Authorization: Bearer eyJBEARER0123.payload x-ms-version: 2019": "eyJBEARER0123",
+    }
+    for text, secret in cases.items():
+        out = str(r(text))
+        assert secret not in out, out
+        assert r(out) == out
+    address = str(r("t.tgz!/t/inner.zip?sig=ADDRSIG01!/var/log/waagent.log"))
+    assert "ADDRSIG01" not in address and address.endswith("!/var/log/waagent.log")
+    for harmless in ("mail root@localhost now", "git@github.com:Azure/x", "http://proxy.local:8080/path"):
+        assert r(harmless) == harmless
+
+
+def test_a_key_logged_one_line_per_record_has_no_body_in_any_output(tmp_path: Path) -> None:
+    """The 2.0.x agent (and an extension logging line by line) stamp every physical line, so the
+    body lines of a key carry no marker of their own: the line reader masks them by position."""
+    body = [_hex() for _ in range(3)]
+    log = "".join(
+        f"2017/03/21 23:31:20 ERROR:{text}\n"
+        for text in ["Failed: openssl output follows", "-----BEGIN RSA PRIVATE KEY-----", *body,
+                     "-----END RSA PRIVATE KEY-----", "next record"]
+    )  # fmt: skip
+    bundle = write_tree(tmp_path / "vm", {"var/log/waagent.log": log})
+    outputs = []
+    for args in (["timeline", str(bundle), "--format", "table"], ["timeline", str(bundle), "--format", "jsonl"]):
+        run = run_cli([*args, "--quiet"], cwd=tmp_path)
+        assert run.code == 0, run.stderr
+        outputs.append(run.stdout)
+    run = run_cli(
+        ["analyze", str(bundle), "-o", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")], cwd=tmp_path
+    )
+    outputs += [(tmp_path / "r.html").read_text(), (tmp_path / "r.json").read_text(), run.stderr]
+    for text in outputs:
+        assert not any(b in text for b in body)
+    assert "next record" in outputs[0] and "<pem-body>" in outputs[0]

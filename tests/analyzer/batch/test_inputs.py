@@ -57,3 +57,11 @@ def test_slug_is_file_system_safe() -> None:
     s = slug("../tickets/Case #1 (copy)/über.tar.gz", "ab" * 32)
     assert s == "tickets-Case-1-copy-ber.tar.gz-abababababab"
     assert slug("...", "cd" * 32) == "bundle-cdcdcdcdcdcd"
+
+
+def test_a_secret_in_an_input_name_never_reaches_its_output_folder_name() -> None:
+    # wget keeps a SAS URL's query string in the saved file's name
+    name = "tickets/logs.zip?sv=2020-08-04&sr=b&sig=FOLDERSIG0123abcd&se=2026-12-01&sp=r"
+    made = slug(name, "a" * 64)
+    assert "FOLDERSIG0123abcd" not in made and made.endswith("-" + "a" * 12)
+    assert made == slug(name, "a" * 64)  # stable from run to run: --resume finds it again
