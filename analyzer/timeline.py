@@ -20,6 +20,7 @@ import pandas as pd
 
 from analyzer.model import Clock, Event, EventKind, Fact, TimeBasis
 from analyzer.timezone import TimeZoneInfo, infer
+from parsers.agent_record import split_header  # the agent header, to compare a syslog copy with its original
 
 COLUMNS = (
     "time", "time_raw", "time_basis", "source", "member", "line", "parser", "component", "level", "kind",
@@ -235,6 +236,19 @@ def build(events: Iterable[Event], facts: list[Fact], tz_override: TimeZoneInfo 
     return builder.finish(facts, tz_override)
 
 
+def _dedup_key(ev: Event) -> str:
+    """The record's text as the agent wrote it after its header.  A syslog copy of an agent record
+    keeps that header in its message (it is the whole syslog line); compared with it, the copy never
+    matched its waagent.log original and one record counted as two pieces of evidence."""
+    text = ev.message
+    if ev.attrs.get("embedded") == "agent":
+        first, sep, rest = text.partition("\n")
+        header = split_header(first)
+        if header is not None:
+            text = header.message + sep + rest
+    return text.strip()[:500]
+
+
 def _dedupe(
     events: list[Event], times: list[datetime | None], bases: list[str], dropped: set[tuple[str, int]]
 ) -> tuple[list[Event], list[datetime | None], list[str], list[list[str]]]:
@@ -257,7 +271,7 @@ def _dedupe(
         if rank is None or when is None:
             keep(ev, when, basis)
             continue
-        key = ev.message.strip()[:500]
+        key = _dedup_key(ev)
         window = recent.get(key)
         # events arrive in time order: copies older than the tolerance can never match again
         while window and (t0 := out_times[window[0]]) is not None and when - t0 > _DEDUP_TOLERANCE:

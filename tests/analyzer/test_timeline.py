@@ -170,3 +170,17 @@ def test_offset_from_sosreport_date_readings_in_two_files() -> None:
 def test_offset_from_pair_with_iso_strings() -> None:
     pair = Fact("clock.pair", "+05:30", line=3, attrs={"utc": "2024-05-01T10:00:00", "local": "2024-05-01T15:30:01"})
     assert infer([pair], []).offset == timedelta(hours=5, minutes=30)
+
+
+def test_a_syslog_copy_of_an_agent_record_is_the_same_record() -> None:
+    """rsyslog keeps the agent's header in the copy's message; compared as is, the copy never
+    matched and one record counted as two pieces of evidence (review finding)."""
+    when = datetime(2025, 6, 12, 23, 18, 40, 944231)
+    text = "Download failed both on the primary and fallback channels."
+    original = ev(196, when, EventKind.EXT_DOWNLOAD, message=text, member="var/log/waagent.log", level="WARNING")
+    copy = ev(1408, when, EventKind.EXT_DOWNLOAD, member="var/log/syslog", parser="syslog", level="WARNING", index=1,
+              message=f"2025-06-12T23:18:40.944231Z WARNING ExtHandler ExtHandler {text}")  # fmt: skip
+    copy.attrs["embedded"] = "agent"
+    tl = build([original, copy], [])
+    assert [e.member for e in tl.events] == ["var/log/waagent.log"]
+    assert tl.also_in[0] == ["var/log/syslog"]
