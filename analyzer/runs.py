@@ -117,12 +117,17 @@ def assemble(tl: Timeline) -> list[Run]:
         run.events.append(index)
         run.end = max(run.end, when)
     orphans: list[Run] = []
+    last_numbered = max((r.end for r in runs), default=None)
     for index, ev, when in loose:
         home = _home_run(runs, when)
         if home is None:
             home = next((r for r in reversed(orphans) if when - r.end <= _RUN_GAP), None)
             if home is None:
-                if _phase_of(ev) is None:
+                # A failed download or command of VMSnapshot after the last numbered run is an
+                # attempt too: the one the backup failed on, which never got as far as a sequence
+                # number (a package that cannot be downloaded is never enabled).
+                late_failure = _failed_step(ev) and (last_numbered is None or when > last_numbered)
+                if _phase_of(ev) is None and not late_failure:
                     continue
                 home = Run(seq=None, start=when, end=when)
                 orphans.append(home)

@@ -413,3 +413,26 @@ def test_an_install_status_does_not_finish_the_run() -> None:
     tl.add(10, K.FREEZE, phase="signals_ready")
     (run,) = tl.runs()
     assert run.last_phase == "freeze"
+
+
+def test_a_failed_download_after_the_last_run_is_the_attempt_the_backup_failed_on() -> None:
+    """The next day's backup could not download the package: nothing of it reached the extension,
+    so it had no sequence number; it is still the latest failed attempt (review finding)."""
+    tl = _healthy(Tl(), 0, 30)
+    tl.add(86400, K.EXT_DOWNLOAD, "waagent_log", status="error", error_class="ExtensionDownloadError")
+    runs = tl.runs()
+    assert [(r.seq, r.outcome, r.last_phase) for r in runs] == [
+        (30, "succeeded", "finished"),
+        (None, "failed", "enable-failed"),
+    ]
+    assert select(runs)[0] is runs[1]
+
+
+def test_a_failed_download_before_a_later_good_run_makes_no_run() -> None:
+    """A download that failed and was retried (the next goal state, hours before a good run) is
+    not the backup's failure: the later good run stays the analysed one."""
+    tl = Tl().add(0, K.EXT_DOWNLOAD, "waagent_log", status="error", error_class="ExtensionDownloadError")
+    _healthy(tl, 6 * 3600, 31)
+    runs = tl.runs()
+    assert [r.seq for r in runs] == [31]
+    assert select(runs) == (runs[0], "latest")
