@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,13 @@ from analyzer.model import Clock, Event, Fact
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 _MAX_OFFSET = timedelta(hours=14)
 _PAIRABLE_PARSERS = ("waagent_log", "command_execution_log", "syslog", "journal")
+# Files appended in real time where UTC and local records interleave (mixed-era waagent.log: a 2.2.45
+# daemon next to an ISO ExtHandler; extension.log: Python 3 records next to local ``ERROR:`` lines).
+_ORDERED_PARSERS = ("waagent_log", "vmsnapshot_extension_log")
+# Processes appending to one file without locking may swap two records stamped close together.
+_ORDER_SLACK = timedelta(seconds=60)
+_QUARTER = timedelta(minutes=15)
+_CANDIDATES = tuple(timedelta(minutes=15 * n) for n in range(-56, 57))
 
 
 class TimeZoneError(ValueError):
@@ -22,7 +30,8 @@ class TimeZoneError(ValueError):
 @dataclass
 class TimeZoneInfo:
     offset: timedelta | None  # None: a named zone (DST-aware) is used instead
-    basis: str  # "tz-option" | "clock-pair" | "syslog-offset" | "zone-file" | "paired-records" | "assumed-utc"
+    # "tz-option" | "zone-file" | "clock-pair" | "paired-records" | "file-order" | "assumed-utc"
+    basis: str
     evidence: list[str] = field(default_factory=list)
     zone: ZoneInfo | None = None
 
@@ -96,7 +105,8 @@ def _round_quarter(delta: timedelta) -> timedelta:
 
 
 def infer(facts: list[Fact], events: list[Event]) -> TimeZoneInfo:
-    """Strongest evidence first: a zone name, explicit offsets, date/date -u pairs, paired records."""
+    """Strongest evidence first: a zone name, explicit offsets and exact clock pairs, the same record in
+    two clocks, then bounds from the order of local and UTC records in one file; else UTC is assumed."""
     for fact in facts:
         if fact.key == "time_zone.name" and isinstance(fact.value, str):
             try:
@@ -138,6 +148,9 @@ def infer(facts: list[Fact], events: list[Event]) -> TimeZoneInfo:
     paired = _paired_records(events)
     if paired is not None:
         return paired
+    ordered = _file_order(events)
+    if ordered is not None:
+        return ordered
     return TimeZoneInfo(timedelta(0), "assumed-utc", ["no paired evidence: local times assumed to be UTC"])
 
 
@@ -171,3 +184,95 @@ def _paired_records(events: list[Event]) -> TimeZoneInfo | None:
     if count < 2 and len(votes) > 1:
         return None
     return TimeZoneInfo(delta, "paired-records", examples[delta][:5])
+
+
+@dataclass(slots=True)
+class _Bound:
+    """The offset is at most (upper) or at least (lower) ``value``: local record vs a UTC neighbour."""
+
+    value: timedelta
+    local: Event
+    utc: Event
+
+
+def _file_order(events: list[Event]) -> TimeZoneInfo | None:
+    """Offset bounded by file order: a local record written after a UTC record cannot be earlier.
+
+    In an append-only file, a local record L after a UTC record U gives offset <= L - U, and before
+    one gives offset >= L - U.  Every quarter-hour offset is scored by the bounds it keeps; the
+    answer must be the only best one (so bounds on both sides pin it) and break few bounds.
+    """
+    by_member: dict[str, list[Event]] = {}
+    for ev in events:
+        if ev.wall is None or ev.parser not in _ORDERED_PARSERS or ev.clock not in (Clock.UTC, Clock.LOCAL):
+            continue
+        if ev.component == "safefreeze" or ev.attrs.get("buffered"):
+            continue  # stamped earlier than the record that logged them
+        by_member.setdefault(ev.member, []).append(ev)
+    uppers: list[_Bound] = []
+    lowers: list[_Bound] = []
+    for member_events in by_member.values():
+        member_events.sort(key=lambda e: e.line)
+        _collect_bounds(member_events, uppers, lowers)
+    reach = _MAX_OFFSET + _ORDER_SLACK
+    uppers = [b for b in uppers if -reach <= b.value < reach]  # the others rule out all or no offsets
+    lowers = [b for b in lowers if -reach < b.value <= reach]
+    if not uppers or not lowers:
+        return None
+    upper_values = sorted(b.value for b in uppers)
+    lower_values = sorted(b.value for b in lowers)
+    scores = {
+        c: len(upper_values)
+        - bisect_left(upper_values, c - _ORDER_SLACK)
+        + bisect_right(lower_values, c + _ORDER_SLACK)
+        for c in _CANDIDATES
+    }
+    best = max(scores.values())
+    winners = [c for c, n in scores.items() if n == best]
+    total = len(uppers) + len(lowers)
+    if len(winners) != 1 or (total - best) * 10 > total:
+        return None
+    delta = winners[0]
+    upper = min((b for b in uppers if b.value + _ORDER_SLACK >= delta), key=lambda b: b.value)
+    lower = max((b for b in lowers if b.value - _ORDER_SLACK <= delta), key=lambda b: b.value)
+    evidence = [
+        f"file order: {best} of {total} bounds from local records next to UTC records in the same file allow only "
+        f"{format_offset(delta)}",
+        f"{_where(lower.local)} is before {_where(lower.utc)}: offset >= {_span(lower.value)}",
+        f"{_where(upper.local)} is after {_where(upper.utc)}: offset <= {_span(upper.value)}",
+    ]
+    return TimeZoneInfo(delta, "file-order", evidence)
+
+
+def _collect_bounds(member_events: list[Event], uppers: list[_Bound], lowers: list[_Bound]) -> None:
+    last_utc: Event | None = None
+    for ev in member_events:
+        if ev.clock == Clock.UTC:
+            last_utc = ev
+        elif last_utc is not None:
+            uppers.append(_Bound(_gap(ev, last_utc), ev, last_utc))
+    next_utc: Event | None = None
+    for ev in reversed(member_events):
+        if ev.clock == Clock.UTC:
+            next_utc = ev
+        elif next_utc is not None:
+            lowers.append(_Bound(_gap(ev, next_utc), ev, next_utc))
+
+
+def _gap(local: Event, utc: Event) -> timedelta:
+    assert local.wall is not None and utc.wall is not None
+    try:
+        return local.wall - utc.wall
+    except OverflowError:
+        return _MAX_OFFSET * 4
+
+
+def _span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _where(ev: Event) -> str:
+    return f"{ev.member}:{ev.line} {ev.time_raw}"

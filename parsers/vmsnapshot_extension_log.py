@@ -16,6 +16,8 @@ Record shapes (reference vmsnapshot-extension.md §2.1–2.5):
 - safefreeze output (``YYYY-MM-DD HH:MM:SS msg``, VM local time) logged one line per record between
   the ``Binary output traces start/end`` markers: the event takes the binary's stamp, and the
   last line of a block pairs a UTC record stamp with a local one (fact ``clock.pair``).
+- A local record carrying a UTC value taken at the same moment (the logged status document's
+  ``timestampUTC``, the CRP check's ``utcNow``) is a clock pair too (see ``vmsnapshot_clock``).
 
 The ``-1.0`` in the prefix is the HandlerEnvironment version, so ``handler_version`` stays None;
 the installed version comes from paths such as ``…VMSnapshotLinux-1.0.9225.0/`` (fact
@@ -34,6 +36,7 @@ from analyzer.model import Clock, Event, EventKind
 from parsers import registry
 from parsers.base import LineReader, ParseContext, ParserSpec
 from parsers.patterns import Sample
+from parsers.vmsnapshot_clock import RecordPairs
 from parsers.vmsnapshot_codes import HANDLER, MsgSample, era_clock, parse_wall
 from parsers.vmsnapshot_messages import SAMPLES as MESSAGE_SAMPLES
 from parsers.vmsnapshot_messages import Classified, is_safefreeze_message, match
@@ -104,6 +107,7 @@ class _Parser:
         self.in_binary = False
         self.last_pair: tuple[datetime, datetime, int, str, str] | None = None
         self.last_fact: dict[str, Any] = {}
+        self.record_pairs = RecordPairs(ctx)
 
     # --- framing ----------------------------------------------------------------------------------
     def run(self, reader: LineReader) -> Iterator[Event]:
@@ -217,6 +221,8 @@ class _Parser:
             kind, attrs, pid = found.kind, dict(found.attrs), found.pattern
         attrs.update(extra)
         kind = self.context(kind, attrs, pid, body, line, time_raw)
+        if clock is Clock.LOCAL and wall is not None and component is None:
+            self.record_pairs.check(wall, time_raw, attrs, body, line)
         return Event(
             line=line, kind=kind, message=message, wall=wall, clock=clock, time_raw=time_raw, level=level,
             component=component, handler=self.handler or HANDLER, handler_version=None, attrs=attrs,
