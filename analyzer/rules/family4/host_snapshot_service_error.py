@@ -40,9 +40,19 @@ def _is_556(ctx: RuleContext, code: object) -> bool:
     return entry is not None and entry.code == 556
 
 
+# The extension reports its own pseudo-statuses in the same field: 555 is "no HTTP response at all"
+# (the guest cannot reach 168.63.129.16: wireserver-unreachable), 557 an empty 2xx body, 558 an
+# exception in the extension itself.  Only a real server error (and 556, a 500 from the host
+# service) is the host's doing.
+_NOT_THE_HOST = frozenset({555, 557, 558})
+
+
 def _host_5xx(ref: EventRef) -> bool:
     a = ref.event.attrs
-    return ref.event.kind in _HOST_KINDS and a.get("path") == "host" and (a.get("http_status") or 0) >= 500
+    status = a.get("http_status") or 0
+    return (
+        ref.event.kind in _HOST_KINDS and a.get("path") == "host" and status >= 500 and status not in _NOT_THE_HOST
+    )
 
 
 @rule("host-snapshot-service-error")
