@@ -21,6 +21,7 @@ from analyzer.model import EventKind
 from analyzer.rules import rule
 from analyzer.rules.base import EventRef, Judgement, RuleContext, say
 from analyzer.rules.family4._common_a import extension_refs, status_ref, succeeded, succeeded_reason, with_codes
+from analyzer.runs import PHASES
 
 _MOUNT_ERRORS = {"fifreeze_failed": "refused to freeze", "open_failed": "could not be opened", "stat_failed": "is gone"}
 _RESULT_ERRORS = ("freeze_failed", "open_failed", "timeout", "already_frozen")
@@ -76,12 +77,20 @@ def judge(ctx: RuleContext) -> Judgement:
         # weak: a thaw error follows a mount that was never frozen (duplicate entries), rarely a cause itself
         j.support.append(ctx.line(ref, "a mount could not be thawed (was it frozen at all?)", weight=0.2))
     if not j.support:
+        if ctx.run is not None and PHASES.index(ctx.run.last_phase) < PHASES.index("freeze"):
+            # nothing was frozen, so nothing is known about freezing: say what the run did reach
+            j.reason = say(
+                f"{ctx.run.label} never reached the freeze (it stopped at '{ctx.run.last_phase}')",
+                f"{ctx.run.label} 从未进入冻结阶段（停在“{ctx.run.last_phase}”）",
+            )
+            return j
         j.reason = say(
             "every mount froze in the run (no FIFREEZE/open failure, no freeze timeout, no held lock, no 121-123)",
             "本次运行中所有挂载点都已冻结（没有 FIFREEZE/open 失败，没有冻结超时，没有被占用的锁，也没有 121-123）",
         )
         return j
-    j.summary = _summary(mounts, results, no_signal, lock)
+    code = str(status.event.attrs.get("code")) if status is not None else None
+    j.summary = _summary(mounts, results, no_signal, lock, code)
     return j
 
 
@@ -94,7 +103,9 @@ def _result_note(ref: EventRef) -> str:
     }.get(str(error), "a mount refused to freeze (code 121)")
 
 
-def _summary(mounts: list[EventRef], results: list[EventRef], no_signal: list[EventRef], lock: list[EventRef]) -> Text:
+def _summary(
+    mounts: list[EventRef], results: list[EventRef], no_signal: list[EventRef], lock: list[EventRef], code: str | None
+) -> Text:
     if mounts:
         names = sorted({str(r.event.attrs.get("mount")) for r in mounts if r.event.attrs.get("mount")})
         why = mounts[0].event.attrs.get("error_message")
@@ -117,12 +128,23 @@ def _summary(mounts: list[EventRef], results: list[EventRef], no_signal: list[Ev
             "备份期间另一个冻结程序（例如 Site Recovery）持有文件系统冻结锁，因此备份无法冻结文件系统。"
             "请将两者的计划时间错开。",
         )
-    if no_signal or "timeout" in errors:
+    # a missing "frozen" signal explains a timeout, not a run that itself ended with 121 and
+    # logged "timedout :False" (a mount refused): the run's own code decides
+    if "timeout" in errors or (no_signal and code != "121"):
         return say(
             "The file systems did not report frozen within the wait time (freeze timeout, code 122): heavy I/O or a "
             "slow mount delayed the freeze. Raise SafeFreezeWaitInSeconds or skip the slow mount.",
             "文件系统未在等待时间内报告已冻结（冻结超时，代码 122）：繁重的 I/O 或响应缓慢的挂载点拖慢了冻结。"
             "请调大 SafeFreezeWaitInSeconds，或跳过该缓慢的挂载点。",
+        )
+    if code == "121":
+        return say(
+            "A file system refused to freeze for the snapshot (code 121, FailedRetryableFsFreezeFailed), so no "
+            "consistent snapshot could be taken. Find the mount in extension.log's freeze lines (stale or duplicate "
+            "entry, unclean file system) and fix it or skip it with MountsToSkip in /etc/azure/vmbackup.conf.",
+            "有文件系统拒绝为快照而冻结（代码 121，FailedRetryableFsFreezeFailed），因此无法创建一致的快照。"
+            "请在 extension.log 的冻结记录中找到该挂载点（过时或重复的条目、未正常卸载的文件系统），"
+            "修复它或在 /etc/azure/vmbackup.conf 中用 MountsToSkip 跳过它。",
         )
     return say(
         "A file system could not be frozen for the snapshot (codes 121-123).",
