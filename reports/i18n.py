@@ -40,6 +40,7 @@ _EN: dict[str, Any] = {
         "ruled_out": "ruled out",
         "not_evaluable": "not evaluable",
         "not_applicable": "not applicable",
+        "partly_evaluable": "partly checked",
     },
     "checklist": "Checklist of the troubleshooting article",
     "families": {
@@ -172,6 +173,7 @@ _ZH: dict[str, Any] = {
         "ruled_out": "已排除",
         "not_evaluable": "无法评估",
         "not_applicable": "不适用",
+        "partly_evaluable": "部分已检查",
     },
     "checklist": "故障排除文章的检查清单",
     "families": {

@@ -198,9 +198,23 @@ def _checklist(result: dict[str, Any], lang: str) -> list[dict[str, Any]]:
             items.append(entry)
         order = {"likely": 0, "possible": 1, "ruled_out": 2, "not_evaluable": 3, "not_applicable": 4}
         items.sort(key=lambda e: (order.get(e["state"], 5), e["cause"]))
-        worst = items[0]["state"] if items else "not_evaluable"
-        families.append({"number": number, "title": t["families"][number], "causes": items, "state": worst})
+        families.append({"number": number, "title": t["families"][number], "causes": items, "state": _rollup(items)})
     return families
+
+
+def _rollup(items: list[dict[str, Any]]) -> str:
+    """A family's badge.  "Ruled out" only when every cause that applies was ruled out: one ruled-out
+    cause among unevaluated ones (a ticket with waagent.log only) must not read as "not this family",
+    which sent engineers away from the family that held the real cause."""
+    states = [e["state"] for e in items if e["state"] != "not_applicable"]
+    for verdict in ("likely", "possible"):
+        if verdict in states:
+            return verdict
+    if not states:
+        return "not_applicable" if items else "not_evaluable"
+    if all(st == "ruled_out" for st in states):
+        return "ruled_out"
+    return "partly_evaluable" if "ruled_out" in states else "not_evaluable"
 
 
 class _Scale:

@@ -34,8 +34,8 @@ INJECTED = (
 FIXED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-def _render(target: Path, lang: str = "en") -> tuple[str, dict]:
-    with analyse([target], Limits()) as analysis:
+def _render(target: Path | list[Path], lang: str = "en") -> tuple[str, dict]:
+    with analyse(target if isinstance(target, list) else [target], Limits()) as analysis:
         result = build_result(analysis, generated_at=FIXED, lang=lang)
         redactor = Redactor(analysis.bundle.redaction_key or None)
         view = build_view(analysis, result, lang, redactor)
@@ -187,3 +187,22 @@ def test_a_healthy_run_beside_a_possible_cause_does_not_say_nothing_is_wrong_on_
     assert "may explain a backup after it" in render_summary(result, redactor, "en", "text")
     healthy = render_summary({**result, "findings": []}, redactor, "en", "text")
     assert "the failure is on the Azure Backup service side." in healthy
+
+
+def test_a_family_is_ruled_out_only_when_every_cause_that_applies_was(tmp_path: Path) -> None:
+    """waagent.log and waagent.conf alone: most of family 4 (where this VM's freeze failure is) cannot
+    be evaluated, so its badge must not say "ruled out" (review finding)."""
+    from reports.view import _rollup
+
+    def fam(*states: str) -> list[dict[str, str]]:
+        return [{"state": st} for st in states]
+
+    assert _rollup(fam("ruled_out", "not_evaluable", "not_applicable")) == "partly_evaluable"
+    assert _rollup(fam("ruled_out", "ruled_out", "not_applicable")) == "ruled_out"
+    assert _rollup(fam("not_evaluable", "possible", "ruled_out")) == "possible"
+    assert _rollup(fam("not_evaluable", "not_applicable")) == "not_evaluable"
+    page, _ = _render([EXAMPLE / WAAGENT, EXAMPLE / "etc" / "waagent.conf"])
+    badges = dict(re.findall(r'<summary>(\d)\. [^<]*<span class="badge b-([a-z_]+)">', page))
+    assert badges["4"] == "partly_evaluable"
+    assert "partly checked" in page
+
