@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from analyzer import rules
-from analyzer.knowledge import Cause, Weights, load_catalogue, load_codes, load_versions, load_weights
+from analyzer.knowledge import Cause, Text, Weights, load_catalogue, load_codes, load_versions, load_weights
 from analyzer.model import Fact
 from analyzer.rules.base import Evidence, Judgement, Message, RuleContext, say
 from analyzer.runs import Run
@@ -93,11 +93,15 @@ def diagnose(
     versions = load_versions()
     phase = run_phase(run)
     diagnosis = Diagnosis(phase=phase, knowledge_version=catalogue.knowledge_version)
+    outside = logs_miss_the_backup(timeline, backup_time, window, run)
     for cause in catalogue.causes:
         if cause.os != TARGET_OS:
             diagnosis.not_applicable.append(
                 (cause, say(f"{cause.os.capitalize()} only", f"仅适用于 {cause.os.capitalize()}"))
             )
+            continue
+        if outside is not None:
+            diagnosis.not_evaluable.append((cause, [outside]))
             continue
         missing = cause.missing(kinds)
         if missing:
@@ -151,6 +155,36 @@ def diagnose(
     diagnosis.not_applicable.sort(key=lambda p: p[0].id)
     _explain_runner_up(diagnosis)
     return diagnosis
+
+
+def logs_miss_the_backup(
+    timeline: Timeline,
+    backup_time: tuple[datetime, datetime] | None,
+    window: tuple[datetime, datetime] | None,
+    run: Run | None,
+) -> Text | None:
+    """What is missing when the given backup time (with its window's margins) lies wholly outside
+    the logs and no run is near it: every rule would otherwise rule its cause out from the silence
+    of logs that simply do not cover that time."""
+    first, last = timeline.first, timeline.activity_end
+    if backup_time is None or run is not None or window is None or first is None or last is None:
+        return None
+    lo, hi = backup_time
+    if last < window[0]:
+        return say(
+            f"logs covering the backup time (these end at {last:%Y-%m-%d %H:%M}Z, before {lo:%Y-%m-%d %H:%M}Z: "
+            "collect them after the failed backup)",
+            f"覆盖备份时间的日志：这些日志在 {last:%Y-%m-%d %H:%M}Z 结束，早于 {lo:%Y-%m-%d %H:%M}Z"
+            "（请在备份失败之后收集日志）",
+        )
+    if first > window[1]:
+        return say(
+            f"logs covering the backup time (these start at {first:%Y-%m-%d %H:%M}Z, after {hi:%Y-%m-%d %H:%M}Z: "
+            "add the older rotated logs)",
+            f"覆盖备份时间的日志：这些日志从 {first:%Y-%m-%d %H:%M}Z 开始，晚于 {hi:%Y-%m-%d %H:%M}Z"
+            "（请收集较早的轮转日志）",
+        )
+    return None
 
 
 def _explain_runner_up(diagnosis: Diagnosis) -> None:

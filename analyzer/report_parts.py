@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.context import ContextReader
-from analyzer.engine import Finding
+from analyzer.engine import Finding, logs_miss_the_backup
 from analyzer.knowledge import compare_versions, load_catalogue, load_collect
 from analyzer.model import EventKind, Fact
 from analyzer.pipeline import Analysis
@@ -249,7 +249,10 @@ def coverage(analysis: Analysis) -> dict[str, Any]:
             ):
                 covers = True
                 break
-    if not covers:
+    missed = logs_miss_the_backup(analysis.timeline, analysis.backup_time, analysis.window, analysis.run)
+    if missed is not None:
+        notes.append(f"missing: {missed.get('en')}")
+    elif not covers:
         notes.append("no agent or extension log line falls inside the analysed window")
     verbose = str(_last(facts, "waagent_conf.Logs.Verbose") or "n").lower() == "y"
     if not verbose:
