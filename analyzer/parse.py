@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from analyzer.bundle import Bundle, Source
 from analyzer.limits import Limits
@@ -18,6 +19,8 @@ from analyzer.parse_ahead import Ahead, AheadLost, AheadStream, debug, start_ahe
 from analyzer.textio import SliceReader, StreamLineReader
 from parsers import registry
 from parsers.base import ParseContext
+from parsers.syslog_group import GroupHints, first_record_time
+from parsers.syslog_years import NEWEST_ANCHOR
 
 # Parse documents and agent logs before year-less system logs so the latter get a year hint.
 _LATE_KINDS = ("syslog", "journal", "dmesg", "text")
@@ -43,6 +46,60 @@ class ParseOutput:
     stats: list[SourceStats] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     newest_year: int | None = None
+    newest_anchor: datetime | None = None  # newest time of a dated (not year-inferred) event
+
+
+def _hints(out: ParseOutput) -> dict[str, object]:
+    """What the sources parsed so far tell a parser: the newest year, the newest dated moment."""
+    hints: dict[str, object] = {"year": out.newest_year} if out.newest_year else {}
+    if out.newest_anchor is not None:
+        hints[NEWEST_ANCHOR] = out.newest_anchor
+    return hints
+
+
+class _YearHints:
+    """The hints of each source, made once: a rotated syslog file that needs a year looks at the
+    next newer file of its group, dated with the very hints that file's own parse gets later."""
+
+    def __init__(self, sources: list[Source], limits: Limits, out: ParseOutput) -> None:
+        self.sources = sources
+        self.limits = limits
+        self.out = out
+        self.made: dict[int, dict[str, object]] = {}
+        self.firsts: dict[int, datetime | None] = {}
+
+    def for_source(self, index: int) -> dict[str, object]:
+        if index not in self.made:
+            base = _hints(self.out)
+            newer = self._newer_sibling(index)
+            self.made[index] = base if newer is None else GroupHints(base, lambda: self._first_time(newer))
+        return self.made[index]
+
+    def _newer_sibling(self, index: int) -> int | None:
+        """The next newer syslog file of the same rotation group (sources are sorted oldest first)."""
+        source = self.sources[index]
+        if source.kind != "syslog" or not source.group:
+            return None
+        for later in range(index + 1, len(self.sources)):
+            other = self.sources[later]
+            if other.group != source.group:
+                return None
+            # strictly newer only: two live copies of one path (two roots) are not a rotation
+            if other.kind == "syslog" and other.bytes > 0 and other.age < source.age:
+                return later
+        return None
+
+    def _first_time(self, index: int) -> datetime | None:
+        if index not in self.firsts:
+            source = self.sources[index]
+            reader = StreamLineReader(source.open, self.limits.max_record_bytes, lambda message, line: None)
+            ctx = ParseContext(path=source.path, member=source.member, kind=source.kind,
+                               hints=self.for_source(index))  # fmt: skip
+            try:
+                self.firsts[index] = first_record_time(reader, ctx)
+            except Exception:  # an unreadable newer file only loses the hint; its own parse reports it  # noqa: BLE001
+                self.firsts[index] = None
+        return self.firsts[index]
 
 
 def _order(sources: list[Source]) -> list[tuple[int, Source]]:
@@ -58,9 +115,10 @@ def iter_events(bundle: Bundle, limits: Limits, out: ParseOutput) -> Iterator[Ev
     """
     order = _order(bundle.sources)
     ahead = start_ahead(order, limits.max_record_bytes)
+    years = _YearHints(bundle.sources, limits, out)
     try:
         for index, source in order:
-            yield from _source_events(index, source, limits, out, ahead)
+            yield from _source_events(index, source, limits, out, ahead, years.for_source)
     finally:
         if ahead is not None:
             ahead.close()
@@ -83,7 +141,12 @@ def _streamed(stream: AheadStream, serial: Callable[[], Iterable[Event]]) -> Ite
 
 
 def _source_events(
-    index: int, source: Source, limits: Limits, out: ParseOutput, ahead: Ahead | None
+    index: int,
+    source: Source,
+    limits: Limits,
+    out: ParseOutput,
+    ahead: Ahead | None,
+    hints_for: Callable[[int], dict[str, object]] | None = None,
 ) -> Iterator[Event]:
     if source.kind == "binary" or source.bytes == 0:
         out.stats.append(SourceStats(source, parser="", index=index))
@@ -98,7 +161,10 @@ def _source_events(
         _stats.warnings.append(f"{_src.member}: {message}")
 
     reader = StreamLineReader(source.open, limits.max_record_bytes, warn)
-    hints: dict[str, object] = {"year": out.newest_year} if out.newest_year else {}
+    if hints_for is not None:
+        hints = hints_for(index)
+    else:
+        hints = _hints(out)
     stats.reader = reader
     stats.hints = hints
     ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)
@@ -117,6 +183,9 @@ def _source_events(
             if event.wall is not None and (out.newest_year is None or event.wall.year > out.newest_year):
                 if event.wall.year <= 9998:
                     out.newest_year = event.wall.year
+            if event.wall is not None and event.wall.year <= 9998 and not event.attrs.get("year_inferred"):
+                if out.newest_anchor is None or event.wall > out.newest_anchor:
+                    out.newest_anchor = event.wall
             yield event
     except Exception as exc:  # a parser bug or a hostile file degrades one source only  # noqa: BLE001
         stats.warnings.append(stopped_warning(source, spec.name, reader, exc))
@@ -147,7 +216,7 @@ def reparse_slice(stats: SourceStats, start: int, end: int) -> Iterator[Event]:
     if spec is None or stats.reader is None:
         return
     source = stats.source
-    ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=dict(stats.hints))
+    ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=stats.hints.copy())
     try:
         for event in spec.parse(SliceReader(stats.reader, start, end), ctx):
             event.source = source.path

@@ -10,10 +10,9 @@ Framings, per line:
 - ``journalctl -o short-full``: ``Www YYYY-MM-DD HH:MM:SS[.ffffff] TZ host prog[pid]: msg``.
 - anything else (``boot.log`` console lines, a stray unframed line): a record without time.
 
-Year-less stamps get their year, in this order: from dated records of the same file (the agent's
-own ISO stamps copied behind the syslog header, dated framings), else from ``ctx.hints["year"]``
-taken as the year of the file's *last* record and walked back over Dec→Jan rollovers, else the
-current year with a warning.  Records wait in a bounded buffer until the year is known.  Every
+Year-less stamps get their year from dated records of the same file, else from the hints (the
+newer rotated sibling's first record, the newest year of the bundle), else from today: see
+:mod:`parsers.syslog_years`.  Records wait in a bounded buffer until the year is known.  Every
 such record carries ``attrs["year_inferred"] = True``.
 
 Message meaning is shared with the journal and dmesg parsers (:mod:`parsers.system_messages`).
@@ -23,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import regex
 
 from analyzer.model import Clock, Event
 from parsers import registry
 from parsers.base import LineReader, ParseContext, ParserSpec
+from parsers.syslog_years import YearResolver, anchor_of
 from parsers.system_messages import MessageSample, SysRecord, SystemEmitter, samples_for
 
 MONTHS = {
@@ -200,93 +200,6 @@ def _split_full(line: str) -> Frame | None:
     return Frame(line[:tz_end], wall, clock, host, prog, pid, msg, offset="+00:00" if clock is Clock.UTC else None)
 
 
-def _anchor(message: str) -> tuple[int, int] | None:
-    """(year, month) of a dated record embedded in a message: the agent's ISO or legacy stamp."""
-    if len(message) >= 10 and message[:4].isdigit() and message[4] in "-/" and message[7] == message[4]:
-        try:
-            year, month = int(message[:4]), int(message[5:7])
-        except ValueError:
-            return None
-        if 1990 < year < 2200 and 1 <= month <= 12:
-            return year, month
-    return None
-
-
-class YearResolver:
-    """Which year the year-less stamps of one file fall in (see the module docstring)."""
-
-    def __init__(self, ctx: ParseContext) -> None:
-        self.ctx = ctx
-        self._hint: int | None = None
-        self._hint_read = False
-        self.base: int | None = None  # year of the first year-less record
-        self.rollovers = 0
-        self._prev_month = 0
-        self._rebased = False
-
-    @property
-    def hint(self) -> int | None:
-        """``ctx.hints["year"]``, read only when needed: a file dated by its own records never asks,
-        so its parse does not depend on the hint (analyzer.parse parses such files ahead, in parallel)."""
-        if not self._hint_read:
-            self._hint_read = True
-            raw = self.ctx.hints.get("year")
-            try:
-                self._hint = int(raw) if raw is not None else None
-            except (TypeError, ValueError):
-                self._hint = None
-        return self._hint
-
-    @hint.setter
-    def hint(self, value: int | None) -> None:
-        self._hint, self._hint_read = value, True
-
-    def observe(self, month: int) -> int:
-        """Count a Dec→Jan step (a fall of six months or more; small falls are reordering)."""
-        if self._prev_month and month + 6 <= self._prev_month:
-            self.rollovers += 1
-        self._prev_month = month
-        return self.rollovers
-
-    def anchor(self, year: int, anchor_month: int, month: int, index: int, line: int) -> None:
-        """A dated record at a year-less record (rollover ``index``) fixes the base year."""
-        if anchor_month == month:
-            here = year
-        elif month == 12 and anchor_month == 1:  # local Dec 31, UTC already Jan 1
-            here = year - 1
-        elif month == 1 and anchor_month == 12:
-            here = year + 1
-        elif abs(month - anchor_month) == 1:
-            here = year
-        else:
-            return  # not the same moment: ignore
-        implied = here - index
-        if self.base is None:
-            self.base = implied
-            self.ctx.hints_done = True  # settle() returns at once from now on: the hint is never read
-        elif implied != self.base and not self._rebased:
-            self._rebased = True
-            self.ctx.warn(f"year of syslog stamps changed from {self.base} to {implied} by a dated record", line)
-            self.base = implied
-
-    def settle(self, at_end: bool) -> None:
-        """No dated record: the hint is the year of the last record, so walk back over rollovers."""
-        if self.base is not None:
-            return
-        if self.hint is not None:
-            self.base = self.hint - self.rollovers
-            if not at_end:
-                self.ctx.warn(
-                    f"year of syslog stamps guessed before the end of the file ({self.base}); "
-                    "a later Dec→Jan rollover would make it wrong"
-                )
-            return
-        self.base = datetime.now(UTC).year - self.rollovers
-        self.ctx.warn(
-            f"no year known for year-less syslog stamps: assumed {self.base + self.rollovers} for the last record"
-        )
-
-
 class FramedParser:
     """The streaming core shared by syslog and journal short formats: frame, date, classify."""
 
@@ -308,7 +221,7 @@ class FramedParser:
         idx = 0
         yearless = fr is not None and fr.wall is None
         if yearless:
-            idx = self.years.observe(fr.month)
+            idx = self.years.observe(fr.month, fr.day, fr.tod)
             self._maybe_anchor(fr, idx, lineno)
         if self._buffer or (yearless and self.years.base is None):
             # wait for the year, or keep file order behind records that wait for it
@@ -336,7 +249,7 @@ class FramedParser:
 
     # -- internals
     def _maybe_anchor(self, fr: Frame, idx: int, lineno: int) -> None:
-        a = _anchor(fr.message)
+        a = anchor_of(fr.message)
         if a is not None:
             self.years.anchor(a[0], a[1], fr.month, idx, lineno)
 
