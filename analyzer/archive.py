@@ -1,7 +1,9 @@
 """Safe, capped extraction of untrusted archives into a private work directory.
 
 Member names are never used as file-system paths: every member is written to a numbered file in
-the work directory and keeps its name only as a string.  Links, devices and FIFOs are refused;
+the work directory and keeps its name only as a string.  Links, devices and FIFOs are refused (a
+link at ``etc/localtime`` is not followed either, but its target's name, which names the VM's time
+zone, is kept as a one-line text member: ``localtime -> <target>``);
 sizes, member counts, compression ratios and nesting depth are capped (design §5).  A damaged
 archive yields what could be read plus a warning.
 """
@@ -24,6 +26,27 @@ from analyzer.paths import UnsafePath, normalise_member_name
 
 _COPY_CHUNK = 1 << 20
 _RATIO_SLACK = 1 << 20  # small members may legitimately compress better than max_ratio
+_LINK_TARGET_MAX = 255  # a zone file path is short; anything longer is not a zone link
+
+
+def is_localtime(name: str) -> bool:
+    """The VM's zone link: ``etc/localtime`` at any root of the bundle."""
+    return name == "etc/localtime" or name.endswith("/etc/localtime")
+
+
+def localtime_link_note(name: str, target: str, budget: Budget) -> Extracted | None:
+    """The text of a refused ``etc/localtime`` link (never followed) as a member of its own.
+
+    RHEL, SUSE and Azure Linux have no /etc/timezone: the link's target (``/usr/share/zoneinfo/
+    Asia/Shanghai``) is where their zone is named.  Only the text is kept, as ``ls -l`` shows it.
+    """
+    if not is_localtime(name) or not target or len(target) > _LINK_TARGET_MAX or not target.isprintable():
+        return None
+    dst = budget.new_file()
+    data = f"localtime -> {target}\n".encode()
+    dst.write_bytes(data)
+    budget.total_bytes += len(data)
+    return Extracted(name=name, file=dst, size=len(data))
 
 
 class CapReached(Exception):
@@ -276,6 +299,10 @@ def iter_tar(path: Path, compression: str | None, budget: Budget, address: str) 
                     continue
                 if info.issym() or info.islnk():
                     budget.warnings.append(f"refused {member_address}: link to {info.linkname!r} not followed")
+                    note = localtime_link_note(name, info.linkname, budget) if info.issym() else None
+                    if note is not None:
+                        budget.take_member(member_address)
+                        yield note
                     continue
                 if not info.isfile():
                     budget.warnings.append(f"refused {member_address}: not a regular file (device, FIFO or special)")
@@ -323,6 +350,10 @@ def iter_zip(path: Path, budget: Budget, address: str) -> Iterator[Extracted]:
             mode = (info.external_attr >> 16) & 0o170000
             if mode and mode != 0o100000:
                 budget.warnings.append(f"refused {member_address}: not a regular file (link or special)")
+                note = _zip_link_note(zf, info, name, budget) if mode == 0o120000 else None
+                if note is not None:
+                    budget.take_member(member_address)
+                    yield note
                 continue
             budget.take_member(member_address)
             if info.file_size > limits.max_total_bytes - budget.total_bytes:
@@ -348,6 +379,18 @@ def iter_zip(path: Path, budget: Budget, address: str) -> Iterator[Extracted]:
                 budget.warnings.append(f"{member_address}: damaged member ({_short(exc)}); readable part kept")
                 size, truncated = dst.stat().st_size, True
             yield Extracted(name=name, file=dst, size=size, truncated=truncated)
+
+
+def _zip_link_note(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: Budget) -> Extracted | None:
+    """A zip stores a link's target as the member's data: read it (a few bytes) as text, never follow it."""
+    if not is_localtime(name) or info.file_size > _LINK_TARGET_MAX:
+        return None
+    try:
+        with zf.open(info) as src:
+            target = src.read(_LINK_TARGET_MAX + 1).decode("utf-8")
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, UnicodeDecodeError, *_STREAM_ERRORS):
+        return None
+    return localtime_link_note(name, target, budget)
 
 
 def remove_tree(path: Path) -> None:

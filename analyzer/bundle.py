@@ -24,8 +24,10 @@ from analyzer.archive import (
     Extracted,
     decompress_single,
     decompressed_head,
+    is_localtime,
     iter_tar,
     iter_zip,
+    localtime_link_note,
     remove_tree,
     sniff_container,
 )
@@ -183,6 +185,9 @@ class _Walker:
                 relpath = f"{rel}/{shown_name(entry.name)}" if rel else shown_name(entry.name)
                 try:
                     st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISLNK(st.st_mode) and is_localtime(relpath):
+                        self._localtime_link(entry.path, relpath, f"{address}/{relpath}", root)
+                        continue
                     if stat.S_ISLNK(st.st_mode):
                         target = Path(entry.path).resolve()
                         if not target.is_relative_to(real_top):
@@ -202,6 +207,14 @@ class _Walker:
                     self._add_file(Path(entry.path), relpath, f"{address}/{relpath}", st.st_size, False, "", root, 0)
                 else:
                     self.warnings.append(f"refused {address}/{relpath}: not a regular file (device, FIFO or socket)")
+
+    def _localtime_link(self, path: str, relpath: str, address: str, root: int) -> None:
+        """etc/localtime as a link is not followed: its target's text names the zone (see archive)."""
+        target = os.readlink(path)
+        self.warnings.append(f"refused {address}: link to {target!r} not followed")
+        note = localtime_link_note(relpath, target, self.budget)
+        if note is not None:
+            self._add_file(note.file, relpath, address, note.size, False, "", root, 0)
 
     def _add_file(
         self,

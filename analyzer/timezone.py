@@ -13,6 +13,8 @@ from analyzer.model import Clock, Event, Fact
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 _MAX_OFFSET = timedelta(hours=14)
+# std name (letters, or <...> quoted), then the offset west of UTC: hh[:mm[:ss]]; nothing after it
+_POSIX_RULE = re.compile(r"(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{1,}>)([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?")
 _PAIRABLE_PARSERS = ("waagent_log", "command_execution_log", "syslog", "journal")
 # Files appended in real time where UTC and local records interleave (mixed-era waagent.log: a 2.2.45
 # daemon next to an ISO ExtHandler; extension.log: Python 3 records next to local ``ERROR:`` lines).
@@ -87,6 +89,20 @@ def parse_tz_option(text: str) -> TimeZoneInfo:
         ) from exc
 
 
+def posix_offset(rule: str) -> timedelta | None:
+    """The UTC offset of a POSIX TZ rule without daylight saving (``CST-8``, ``<+0530>-5:30``, ``UTC0``).
+
+    The sign is the reverse of ISO's (``CST-8`` is UTC+8).  A rule with a daylight-saving part is
+    None: one fixed offset would be wrong half the year.
+    """
+    m = _POSIX_RULE.fullmatch(rule.strip())
+    if not m:
+        return None
+    delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0), seconds=int(m.group(4) or 0))
+    delta = delta if m.group(1) == "-" else -delta
+    return delta if abs(delta) <= _MAX_OFFSET else None
+
+
 def _as_time(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
@@ -113,7 +129,13 @@ def infer(facts: list[Fact], events: list[Event]) -> TimeZoneInfo:
                 zone = ZoneInfo(fact.value)
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-            return TimeZoneInfo(None, "zone-file", [f"{fact.member}: time zone {fact.value}"], zone=zone)
+            source = f" ({fact.attrs['source']})" if fact.attrs.get("source") else ""
+            return TimeZoneInfo(None, "zone-file", [f"{fact.member}: time zone {fact.value}{source}"], zone=zone)
+    for fact in facts:
+        delta = posix_offset(fact.value) if fact.key == "time_zone.posix" and isinstance(fact.value, str) else None
+        if delta is not None:
+            where = f"{fact.member}:{fact.line}" if fact.line else fact.member
+            return TimeZoneInfo(delta, "zone-file", [f"{where}: TZ rule {fact.value} (no daylight saving)"])
     offsets: Counter[timedelta] = Counter()
     evidence: dict[timedelta, list[str]] = {}
     readings: dict[str, Fact] = {}
