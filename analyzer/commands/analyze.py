@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +17,34 @@ from analyzer.timezone import TimeZoneInfo
 
 
 def _write(path: str, text: str) -> None:
+    from analyzer.cli import EXIT_USAGE, Fail
+
     if path == "-":
         sys.stdout.write(text)
         return
-    Path(path).write_text(text, encoding="utf-8")
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Fail(terminal_safe(f"cannot write {path}: {exc.strerror or exc}"), EXIT_USAGE) from exc
+
+
+def check_output(path: str | None, option: str) -> None:
+    """A mistyped output path is the user's error, found before a long analysis, not after it."""
+    from analyzer.cli import EXIT_USAGE, Fail
+
+    if path is None or path == "-":
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    why = None
+    if target.is_dir():
+        why = "is a folder"
+    elif not folder.is_dir():
+        why = f"no folder {folder}"
+    elif not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        why = "permission denied"
+    if why is not None:
+        raise Fail(terminal_safe(f"{option} {path}: cannot write there ({why})"), EXIT_USAGE)
 
 
 @dataclass
@@ -38,6 +63,8 @@ def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, opt
     from analyzer.cli import EXIT_EXPECTATION
 
     json_out, html_out, lang = options.json_out, options.html_out, options.lang
+    check_output(html_out, "-o")
+    check_output(json_out, "--json")
     request = ReportRequest(
         lang=lang,
         html=bool(html_out),
@@ -54,7 +81,8 @@ def run_analyze(inputs: list[Path], limits: Limits, tz: TimeZoneInfo | None, opt
     if html_out and produced.html is not None:
         _write(html_out, produced.html)
     if produced.summary is not None:
-        click.echo(terminal_safe(produced.summary), nl=False)
+        # with the JSON on stdout, the summary goes to stderr: stdout stays one JSON document
+        click.echo(terminal_safe(produced.summary), nl=False, err=json_out == "-")
     if not json_out and not html_out and not options.summary:
         verdict = result["result"]
         click.echo(f"status: {verdict['status']}  top cause: {verdict['top_cause']}")

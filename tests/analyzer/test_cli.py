@@ -46,3 +46,21 @@ def test_timeline_window_filter(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0
     assert result.output.count("\n") == 1 and "12:00:00" in result.output
+
+
+def test_an_unwritable_output_path_is_a_usage_error_found_before_the_analysis(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "fsfreeze-failed"
+    for args in (["-o", str(tmp_path / "no-such-folder" / "r.html")], ["--json", str(tmp_path)]):
+        result = CliRunner().invoke(main, ["analyze", str(example), *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert "cannot write there" in result.output and "internal error" not in result.output
+
+
+def test_json_on_stdout_keeps_stdout_one_json_document_with_a_summary(tmp_path: Path) -> None:
+    import json
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "fsfreeze-failed"
+    result = CliRunner().invoke(main, ["analyze", str(example), "--json", "-", "--summary", "text"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["result"]["top_cause"] == "snapshot-fsfreeze-failed"
+    assert "snapdiag summary" in result.stderr
