@@ -3,7 +3,9 @@
 Sources are parsed in a fixed order and their events come out in that order.  A big syslog file
 (parsed last, since its year-less stamps may need the year the other sources reveal) is parsed
 ahead in a second process while this one parses the rest (analyzer/parse_ahead.py); its events are used only
-when its parse never asked for that year, so the output is the same either way.
+when its parse never asked for that year, so the output is the same either way.  A rotated syslog
+file that needs a year also gets the first record of the next newer file of its group, dated with
+the hints that file's own parse gets (parsers/syslog_group.py): rotation groups are read oldest first.
 """
 
 from __future__ import annotations
