@@ -60,8 +60,12 @@ def run_phase(run: Run | None) -> str:
     return "no-enable" if run is None else run.last_phase
 
 
-def explains_phase(cause: Cause, phase: str) -> bool:
-    return any(p in cause.phases for p in _EXPLAINS.get(phase, (phase,)))
+def explains_phase(cause: Cause, phase: str, run: Run | None = None) -> bool:
+    phases = _EXPLAINS.get(phase, (phase,))
+    if phase == "finished" and run is not None and run.outcome == "failed":
+        # the extension wrote its own failure code: a status that was not delivered cannot explain it
+        phases = ("finished",)
+    return any(p in cause.phases for p in phases)
 
 
 def _weigh(evidence: Evidence, ctx: RuleContext, weights: Weights) -> float:
@@ -137,7 +141,7 @@ def diagnose(
             window_evidence=any(e.kind == "line" and e.in_window for e in judgement.support),
             portal_prior=bool(job_error) and job_error in cause.portal_codes,
         )
-        explains = explains_phase(cause, phase)
+        explains = explains_phase(cause, phase, run)
         if judgement.cap == "possible" or not explains:
             confidence = min(confidence, weights.cap_without_window_evidence)
         verdict = weights.verdict(confidence)
@@ -149,12 +153,26 @@ def diagnose(
             diagnosis.ruled_out.append((cause, judgement))
             continue
         diagnosis.findings.append(Finding(cause, verdict, confidence, judgement, explains))
+    _explaining_first(diagnosis.findings, weights)
     diagnosis.findings.sort(key=lambda f: (-f.confidence, f.cause.family, f.cause.id))
     diagnosis.ruled_out.sort(key=lambda p: p[0].id)
     diagnosis.not_evaluable.sort(key=lambda p: p[0].id)
     diagnosis.not_applicable.sort(key=lambda p: p[0].id)
     _explain_runner_up(diagnosis)
     return diagnosis
+
+
+def _explaining_first(findings: list[Finding], weights: Weights) -> None:
+    """The top cause must explain the phase the run reached (causes.md): a finding that cannot is
+    held just below the best one that can, so the confidence order (the report's contract) and
+    the verdict agree.  Without any explaining finding, nothing changes."""
+    best = max((f.confidence for f in findings if f.explains_phase), default=None)
+    if best is None:
+        return
+    for finding in findings:
+        if not finding.explains_phase and finding.confidence >= best:
+            finding.confidence = round(max(best - 0.01, 0.0), 2)
+            finding.verdict = weights.verdict(finding.confidence) or "possible"
 
 
 def logs_miss_the_backup(

@@ -39,6 +39,9 @@ SYSTEM_PARSERS = ("syslog", "journal", "dmesg")
 OPEN_FREEZE_PHASES = ("start", "prepare", "args", "signals_ready", "buffer_start", "lock", "binary_start")
 LONG_AFTER = timedelta(minutes=60)
 LIMIT_S = 140 * 60  # the extension's MAX_TIMESPAN (code 402)
+# A lone 402 that nothing separates (no clock measurement, no delay measurement): enough for
+# "possible" in both vm-clock-skew and extension-invoked-too-late, never more.
+UNDECIDED_402 = 0.4
 _HOST_TIME = re.compile(r"pre-snapshot request: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _CREATED = re.compile(r"created: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)Z?")
 _KILL_WORDS = re.compile(r"segfault|Killed|killed|core dumped|general protection|SIGKILL|SIGSEGV|terminated")

@@ -19,7 +19,16 @@ from datetime import timedelta
 from analyzer.model import EventKind
 from analyzer.rules import rule
 from analyzer.rules.base import EventRef, Judgement, RuleContext, say
-from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, SYSTEM_PARSERS, Crp, crp_402, minutes, minutes_zh
+from analyzer.rules.family4._common_b import (
+    LIMIT_S,
+    NOT_402,
+    SYSTEM_PARSERS,
+    UNDECIDED_402,
+    Crp,
+    crp_402,
+    minutes,
+    minutes_zh,
+)
 
 K = EventKind
 _LATE = 30 * 60
@@ -65,8 +74,10 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     lead = c.too_late[0] if c.too_late else c.times
     if lead is not None:
-        # weak alone: 402 means "late or a wrong clock" and does not say which
-        j.support.append(ctx.line(lead, "code 402: the command was older than 140 minutes", weight=0.3))
+        # weak alone: 402 means "late or a wrong clock" and does not say which (see vm-clock-skew)
+        undecided = offset is None and late is None and c.host_clock is None
+        weight = UNDECIDED_402 if undecided else 0.3
+        j.support.append(ctx.line(lead, "code 402: the command was older than 140 minutes", weight=weight))
     if c.host_clock is not None and span is not None and span > LIMIT_S and not skewed:
         # decisive: the age was measured with the host's clock, so the delay was real
         j.support.append(ctx.line(c.host_clock, f"measured with the host's clock: {minutes(span)} old", weight=0.8))

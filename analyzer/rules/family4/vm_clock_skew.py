@@ -20,7 +20,15 @@ from __future__ import annotations
 
 from analyzer.rules import rule
 from analyzer.rules.base import Judgement, RuleContext, say
-from analyzer.rules.family4._common_b import LIMIT_S, NOT_402, crp_402, fact_line, minutes, minutes_zh
+from analyzer.rules.family4._common_b import (
+    LIMIT_S,
+    NOT_402,
+    UNDECIDED_402,
+    crp_402,
+    fact_line,
+    minutes,
+    minutes_zh,
+)
 
 _SKEW = 30 * 60  # an offset that matters against a 140-minute budget
 _LATE = 30 * 60
@@ -48,8 +56,11 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     lead = c.too_late[0] if c.too_late else c.times
     if lead is not None:
-        # weak alone: 402 means "late or a wrong clock" and does not say which
-        j.support.append(ctx.line(lead, "code 402: the command looked older than 140 minutes", weight=0.3))
+        # weak alone: 402 means "late or a wrong clock" and does not say which; when nothing measures
+        # either, both stay possible (ruling both out hid the one code that explains the failure)
+        undecided = offset is None and late is None
+        weight = UNDECIDED_402 if undecided else 0.3
+        j.support.append(ctx.line(lead, "code 402: the command looked older than 140 minutes", weight=weight))
     explains = offset is not None and offset >= _SKEW and (span is None or span - offset <= LIMIT_S)
     if explains:
         assert offset is not None
