@@ -121,10 +121,13 @@ def judge(ctx: RuleContext) -> Judgement:
         j.reason = around
         return j
     if end is None and alive and alive[-1].time < when + _AFTER:
-        j.reason = say(
-            en="the logs end too soon after the backup time to tell whether the agent would have acted",
-            zh="日志在备份时间之后过早结束，无法判断来宾代理是否会作出处理",
-        )
+        j.not_evaluable = [
+            say(
+                en="logs that go on after the backup time (these end too soon to tell whether the agent would "
+                "have acted)",
+                zh="覆盖备份时间之后的日志（这些日志结束得过早，无法判断来宾代理是否会作出处理）",
+            )
+        ]
         return j
     if others and not any(ctx.in_window(o.time) for o in alive):
         # silence everywhere around the backup is a VM that was off (vm-shutdown-during-backup), not this cause

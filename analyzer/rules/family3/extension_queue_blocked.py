@@ -113,10 +113,12 @@ def judge(ctx: RuleContext) -> Judgement:
     enables = _vms_enables(ctx)
     asked = _requested(ctx, enables[0] if enables else None)
     if asked is None:
-        j.reason = say(
-            en="no backup time and no VMSnapshot goal state in the window to measure a delay from",
-            zh="时间窗口内既没有备份时间，也没有 VMSnapshot 的目标状态（goal state），无法据此衡量延迟",
-        )
+        j.not_evaluable = [
+            say(
+                en="--backup-time, or the VMSnapshot goal state in the window, to measure a delay from",
+                zh="--backup-time，或时间窗口内 VMSnapshot 的目标状态（goal state），以据此衡量延迟",
+            )
+        ]
         return j
     enable = next((r for r in enables if r.time and r.time >= asked - timedelta(minutes=5)), None)
     end = enable.time if enable is not None and enable.time else (ctx.window[1] if ctx.window else asked)

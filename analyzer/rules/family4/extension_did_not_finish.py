@@ -89,12 +89,15 @@ def judge(ctx: RuleContext) -> Judgement:
     later = runs_after(ctx)
     waited = (until.time - last.time) if until is not None and until.time is not None else timedelta(0)
     if waited < LONG_AFTER and not later:
-        j.reason = say(
-            en=f"the bundle ends {minutes(waited.total_seconds())} after the worker's last record: it may still "
-            "have been running when the logs were collected",
-            zh=f"日志包在工作进程最后一条记录之后 {minutes_zh(waited.total_seconds())} 就结束了："
-            "收集日志时它可能仍在运行",
-        )
+        # cannot tell, so not "ruled out": what would tell is named (causes.md: never guess from absence)
+        j.not_evaluable = [
+            say(
+                en=f"logs collected later (the bundle ends {minutes(waited.total_seconds())} after the worker's last "
+                "record: it may still have been running)",
+                zh=f"更晚收集的日志（日志包在工作进程最后一条记录之后 {minutes_zh(waited.total_seconds())} 就结束了："
+                "收集日志时它可能仍在运行）",
+            )
+        ]
         return j
     if stuck:
         note = f"still code 4 (in progress) while the bundle goes on for {minutes(waited.total_seconds())}"
