@@ -194,14 +194,35 @@ def restarts_after(ctx: RuleContext, after: datetime, within: timedelta) -> list
     return sorted(found + daemon[:1], key=lambda r: r.time or after)
 
 
+_UID = re.compile(r"\bUID:?\s*(\d+)")
+
+
+def _foreign_victims(refs: list[EventRef]) -> set[int]:
+    """Pids the kernel itself places outside the extensions' slice (a user's session, a service)."""
+    pids = set()
+    for ref in refs:
+        a = ref.event.attrs
+        memcg = str(a.get("memcg") or "")
+        if ref.event.kind == K.OOM and memcg and "azure" not in memcg and isinstance(a.get("pid"), int):
+            pids.add(a["pid"])
+    return pids
+
+
 def kills(ctx: RuleContext, lo: datetime, hi: datetime) -> list[EventRef]:
-    """System records of the extension's processes being killed or crashing (OOM, signals, segfaults)."""
+    """System records of the extension's processes being killed or crashing (OOM, signals, segfaults).
+
+    A python process killed for memory is the extension only if nothing says otherwise: the
+    extension runs as root in the azure-vmextensions slice, so a victim with another UID or in
+    another memory cgroup (a user's python3) is not it."""
     out = []
-    for ref in ctx.events(parsers=SYSTEM_PARSERS):
-        if ref.time is None or not (lo <= ref.time <= hi):
-            continue
+    refs = [r for r in ctx.events(parsers=SYSTEM_PARSERS) if r.time is not None and lo <= r.time <= hi]
+    foreign = _foreign_victims(refs)
+    for ref in refs:
         text = ref.event.message
         if ref.event.kind == K.OOM and ref.event.attrs.get("oom") in ("killed", "reaped", "oomd"):
+            uid = _UID.search(text)
+            if (uid and uid.group(1) != "0") or ref.event.attrs.get("pid") in foreign:
+                continue
             if _EXT_PROCESS.search(text) or VMS in (ref.event.handler or ""):
                 out.append(ref)
         elif _KILL_WORDS.search(text) and _EXT_PROCESS.search(text):
