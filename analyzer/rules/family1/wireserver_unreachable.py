@@ -111,6 +111,15 @@ def judge(ctx: RuleContext) -> Judgement:
             + ("来宾路径弥补了失败的主机路径" if decisive else "在关键时刻主机作出了响应"),
         )
         return j
+    if not decisive and wire and len(wire) <= _TRANSIENT and (ok := _answered_after(ctx, wire[-1])) is not None:
+        j.support, j.counter = [], []
+        j.reason = say(
+            en=f"{len(wire)} failed call(s) to the wire server, then the agent got its goal state at "
+            f"{ok.time:%Y-%m-%d %H:%M}Z: a transient error, not a block",
+            zh=f"对 wire server 的调用失败了 {len(wire)} 次，随后来宾代理在 {ok.time:%Y-%m-%d %H:%M}Z "
+            "获取到了目标状态：这是暂时性错误，而不是被阻止",
+        )
+        return j
     if not decisive:
         j.counter.extend(_reached_host(ctx, refs))
         if not wire:
@@ -136,6 +145,24 @@ def judge(ctx: RuleContext) -> Judgement:
         + "来宾系统中的某些配置（iptables/nftables 规则、路由、辅助网卡、安全代理软件）阻止了该访问。",
     )
     return j
+
+
+_TRANSIENT = 2  # this many failed agent calls, then a goal state fetched fine: a hiccup (host maintenance)
+_ANSWERED = (EventKind.GOAL_STATE_PROCESS, EventKind.GOAL_STATE_FETCH, EventKind.EXT_ENABLE)
+
+
+def _answered_after(ctx: RuleContext, failure: EventRef) -> EventRef | None:
+    """The agent's next goal state fetched or processed, or an extension enabled, in the window after ``failure``."""
+    for ref in ctx.events(_ANSWERED, in_window=True):
+        if (
+            ref.time is not None
+            and failure.time is not None
+            and ref.time > failure.time
+            and is_agent(ref.event)
+            and ref.event.level not in ("WARNING", "ERROR")
+        ):
+            return ref
+    return None
 
 
 def _reached_host(ctx: RuleContext, refs: list[EventRef]) -> list[Evidence]:
