@@ -122,6 +122,31 @@ limit_option = click.option(
 quiet_option = click.option("--quiet", is_flag=True, help="no progress output")
 
 
+def _job_error(value: str | None) -> str | None:
+    """The portal code as codes.toml spells it (case and aliases forgiven).  An unknown one is kept
+    but said to have no effect: a typo must not silently drop the prior the engineer meant."""
+    if value is None:
+        return None
+    from analyzer.knowledge import load_codes
+
+    entry = load_codes().portal(value)
+    if entry is None:
+        click.echo(
+            terminal_safe(f"snapdiag: warning: --job-error {value}: not a portal error code snapdiag knows; not used"),
+            err=True,
+        )
+        return value
+    return entry.code
+
+
+def _expect(value: str | None) -> str | None:
+    from analyzer.knowledge import load_catalogue
+
+    if value is None or value == "none" or value in load_catalogue().ids():
+        return value
+    raise Fail(terminal_safe(f"--expect {value}: not a cause id (see 'snapdiag causes'), nor 'none'"), EXIT_USAGE)
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "html_out", type=click.Path(dir_okay=False), help="write the HTML report here")
@@ -163,8 +188,8 @@ def analyze(
         json_out=json_out,
         lang=lang,
         backup_time=_backup_time(backup_time),
-        job_error=job_error,
-        expect=expect,
+        job_error=_job_error(job_error),
+        expect=_expect(expect),
         summary=summary,
         quiet=quiet,
     )

@@ -64,3 +64,19 @@ def test_json_on_stdout_keeps_stdout_one_json_document_with_a_summary(tmp_path: 
     assert result.exit_code == 0
     assert json.loads(result.stdout)["result"]["top_cause"] == "snapshot-fsfreeze-failed"
     assert "snapdiag summary" in result.stderr
+
+
+def test_job_error_is_matched_forgivingly_and_an_unknown_one_is_said_to_have_no_effect() -> None:
+    from analyzer.cli import _job_error
+
+    assert _job_error("usererrorfsfreezefailed") == "UserErrorFsFreezeFailed"
+    example = Path(__file__).resolve().parents[2] / "examples" / "fsfreeze-failed"
+    result = CliRunner().invoke(main, ["analyze", str(example), "--job-error", "GuestAgentSnapshotTaskStatusErorr"])
+    assert result.exit_code == 0
+    assert "not a portal error code snapdiag knows; not used" in result.stderr
+
+
+def test_a_misspelt_expect_is_a_usage_error() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "fsfreeze-failed"
+    result = CliRunner().invoke(main, ["analyze", str(example), "--expect", "snapshot-fsfreeze-faild"])
+    assert result.exit_code == 2 and "not a cause id" in result.stderr
