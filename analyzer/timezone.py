@@ -129,7 +129,8 @@ def infer(facts: list[Fact], events: list[Event]) -> TimeZoneInfo:
                 zone = ZoneInfo(fact.value)
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-            source = f" ({fact.attrs['source']})" if fact.attrs.get("source") else ""
+            said = str(fact.attrs.get("source") or "")
+            source = f" ({said})" if said and said not in fact.member else ""  # "(localtime link)", not a path again
             return TimeZoneInfo(None, "zone-file", [f"{fact.member}: time zone {fact.value}{source}"], zone=zone)
     for fact in facts:
         delta = posix_offset(fact.value) if fact.key == "time_zone.posix" and isinstance(fact.value, str) else None
