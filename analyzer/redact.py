@@ -66,8 +66,11 @@ _URL_USER_ONLY = re.compile(r"(?i)\b(https?|socks5?)://([^:/\s@<>]+)@")
 # A SAS signature inside a URL that was itself URL-encoded (a redirect target, a logged query string).
 _SAS_SIG_ENCODED = re.compile(r"(?i)((?:%3F|%26)sig%3D)([^%\s\"'<>&]+(?:%(?!26)[0-9a-f]{2}[^%\s\"'<>&]*)*)")
 _BEARER = re.compile(r"(?i)(\bBearer\s+)([A-Za-z0-9\-._~+/]{8,}=*)")
+# "PWD=/home/azureuser" in sudo's records is the working directory, not a password (a path value
+# after PWD= is left alone; the line often shows who stopped the agent)
 _PASSWORD_KV = re.compile(
-    r"(?i)([\"']?(?:password|passwd|pwd|secret|client_secret)[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
+    r"(?i)([\"']?(?:password|passwd|pwd|secret|client_secret)[\"']?\s*[:=]\s*)(?!(?<=PWD=)/)"
+    r"(\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
 )
 # A stand-in already in place: redacting twice (the page redacts its view model and the result)
 # must give the same text, or one secret shows two stand-ins across the outputs of one run.

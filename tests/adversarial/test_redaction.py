@@ -470,3 +470,12 @@ def test_a_key_logged_one_line_per_record_has_no_body_in_any_output(tmp_path: Pa
     for text in outputs:
         assert not any(b in text for b in body)
     assert "next record" in outputs[0] and "<pem-body>" in outputs[0]
+
+
+def test_sudo_working_directory_is_not_a_password() -> None:
+    """sudo logs 'PWD=/home/azureuser' (the working directory) on the line that shows who stopped the
+    agent; a stand-in there hid a harmless path and suggested a leaked password (review finding)."""
+    r = Redactor(b"k" * 32)
+    line = "sudo[47151]: azureuser : TTY=pts/0 ; PWD=/home/azureuser ; USER=root ; COMMAND=/bin/systemctl stop walinuxagent"
+    assert r(line) == line
+    assert "hunter2" not in str(r("pwd=hunter2")) and "S3cret" not in str(r("PWD=S3cret"))
