@@ -476,6 +476,9 @@ def test_sudo_working_directory_is_not_a_password() -> None:
     """sudo logs 'PWD=/home/azureuser' (the working directory) on the line that shows who stopped the
     agent; a stand-in there hid a harmless path and suggested a leaked password (review finding)."""
     r = Redactor(b"k" * 32)
-    line = "sudo[47151]: azureuser : TTY=pts/0 ; PWD=/home/azureuser ; USER=root ; COMMAND=/bin/systemctl stop walinuxagent"
+    line = (
+        "sudo[47151]: azureuser : TTY=pts/0 ; PWD=/home/azureuser ; USER=root ; "
+        "COMMAND=/bin/systemctl stop walinuxagent"
+    )
     assert r(line) == line
     assert "hunter2" not in str(r("pwd=hunter2")) and "S3cret" not in str(r("PWD=S3cret"))
