@@ -6,7 +6,7 @@ from typing import Any
 
 from analyzer.context import ContextReader
 from analyzer.engine import Finding, logs_miss_the_backup
-from analyzer.knowledge import compare_versions, load_catalogue, load_collect
+from analyzer.knowledge import RemedyStep, compare_versions, load_catalogue, load_collect
 from analyzer.model import EventKind, Fact
 from analyzer.pipeline import Analysis
 from analyzer.rules.base import Evidence, localize
@@ -193,6 +193,11 @@ def render_evidence(analysis: Analysis, evidence: Evidence, reader: ContextReade
     return out
 
 
+def _step_text(step: RemedyStep, lang: str) -> str:
+    command = f"\n$ {step.command}" if step.command else ""
+    return step.text.get(lang) + command + (f"\n{step.link}" if step.link else "")
+
+
 def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: ContextReader) -> dict[str, Any]:
     cause = f.cause
     summary = localize(f.judgement.summary, lang) or cause.summary.get(lang)
@@ -205,7 +210,8 @@ def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: Cont
         "confidence": f.confidence,
         "summary": summary,
         "why_not_runner_up": localize(f.why_not_runner_up, lang) or None,
-        "remedy": [step.text.get(lang) + (f"\n$ {step.command}" if step.command else "") for step in steps],
+        # the link too: with the cloud unknown a step comes once per cloud, differing only in its link
+        "remedy": [_step_text(step, lang) for step in steps],
         "evidence": [render_evidence(analysis, e, reader) for e in f.judgement.support],
         "counter_evidence": [render_evidence(analysis, e, reader) for e in f.judgement.counter],
     }

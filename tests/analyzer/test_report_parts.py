@@ -47,3 +47,19 @@ def test_an_extension_version_known_only_from_its_handler_folder(tmp_path: Path)
     with analyse([tree], Limits()) as analysis:
         (entry,) = [e for e in vm_section(analysis)["extensions"] if e["name"] == VMS]
     assert entry["version"] == "1.0.9225.0"
+
+
+def test_remedy_steps_of_an_unknown_cloud_differ_by_their_links(tmp_path: Path) -> None:
+    """With the cloud unknown a linked step is given once per cloud; without its link the JSON showed
+    the same sentence twice and no link at all (review finding)."""
+    from analyzer.result import build_result
+    from analyzer.simulate import generate_bundle
+
+    bundle = generate_bundle(tmp_path / "b", scenario="agent-outdated", era="2.0", size="200K")
+    with analyse([bundle], Limits()) as analysis:
+        result = build_result(analysis)
+    assert result["vm"]["cloud"] == "unknown"
+    steps = [s for f in result["findings"] for s in f["remedy"]]
+    assert any("https://learn.microsoft.com" in s for s in steps) and any("https://docs.azure.cn" in s for s in steps)
+    for finding in result["findings"]:
+        assert len(set(finding["remedy"])) == len(finding["remedy"]), finding["cause"]
