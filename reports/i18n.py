@@ -87,6 +87,9 @@ _EN: dict[str, Any] = {
     "timeline": "Timeline",
     "timeline_note": "Window {start} – {end} (UTC), basis: {basis}. Red marks are errors, amber marks warnings; "
     "bars are run phases. Select a mark to jump to its row.",
+    "phase_legend": "Run phases:",
+    "phase_names": {"enable": "enable", "before-freeze": "before the freeze", "freeze": "freeze",
+                    "snapshot": "snapshot", "thaw": "thaw", "status": "status"},
     "backup_time": "backup time",
     "run_start": "run start",
     "lane_agent": "agent",
@@ -220,6 +223,9 @@ _ZH: dict[str, Any] = {
     "timeline": "时间线",
     "timeline_note": "时间窗口 {start} – {end}（UTC），依据：{basis}。红色标记为错误，琥珀色标记为警告；"
     "条形为运行阶段。选择标记可跳转到对应行。",
+    "phase_legend": "运行阶段：",
+    "phase_names": {"enable": "启用", "before-freeze": "冻结之前", "freeze": "冻结",
+                    "snapshot": "快照", "thaw": "解冻", "status": "状态"},
     "backup_time": "备份时间",
     "run_start": "运行开始",
     "lane_agent": "代理",

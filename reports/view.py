@@ -286,6 +286,10 @@ def _lanes(
         for i in run.events:
             when = tl.times[i]
             phase = _PHASE_OF_KIND.get(tl.events[i].kind)
+            # a freeze-failure or status-report line after the thaw does not reopen "freeze" (that drew
+            # minutes of frozen file systems that never were)
+            if phase == "freeze" and any(p == "thaw" for _, p in points):
+                continue
             if when is not None and phase and (not points or points[-1][1] != phase):
                 points.append((when, phase))
         if not points:
@@ -312,7 +316,10 @@ def _lanes(
     ticks = []
     for n in range(5):
         when = window[0] + (window[1] - window[0]) * (n / 4)
-        label = when.strftime("%H:%M" if window[1] - window[0] > timedelta(minutes=20) else "%H:%M:%S")
+        span = window[1] - window[0]
+        # a picture over more than a day needs the dates on its axis
+        fmt = "%m-%d %H:%M" if span > timedelta(hours=20) else "%H:%M" if span > timedelta(minutes=20) else "%H:%M:%S"
+        label = when.strftime(fmt)
         ticks.append({"x": round(LABEL_W + PLOT_W * n / 4, 1), "label": label})
     height = TOP + len(order) * LANE_H + 6
     return {

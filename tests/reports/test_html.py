@@ -206,3 +206,12 @@ def test_a_family_is_ruled_out_only_when_every_cause_that_applies_was(tmp_path: 
     assert badges["4"] == "partly_evaluable"
     assert "partly checked" in page
 
+
+
+def test_no_freeze_bar_after_the_thaw_and_the_phase_colours_have_a_legend(english: str) -> None:
+    """The freeze of /data failed and / was thawed at 08:01:12; the later failure and status-report
+    lines drew a 2-minute 'freeze' bar, the very picture of a freeze hang (review finding)."""
+    bars = re.findall(r'class="bar ph-([a-z-]+) analysed"[^>]*><title>run 12 · [a-z-]+ · ([0-9T:.\-]+)Z', english)
+    thaw = min(when for phase, when in bars if phase == "thaw")
+    assert not [when for phase, when in bars if phase == "freeze" and when > thaw]
+    assert '<p class="legend muted">Run phases:' in english and 'class="key ph-freeze"' in english
