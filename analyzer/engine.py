@@ -15,7 +15,7 @@ from datetime import datetime
 from analyzer import rules
 from analyzer.knowledge import Cause, Text, Weights, load_catalogue, load_codes, load_versions, load_weights
 from analyzer.model import Fact
-from analyzer.rules.base import Evidence, Judgement, Message, RuleContext, say
+from analyzer.rules.base import Evidence, Judgement, Message, RuleContext, localize, say
 from analyzer.runs import Run
 from analyzer.timeline import Timeline
 
@@ -223,7 +223,7 @@ def _explain_runner_up(diagnosis: Diagnosis) -> None:
         separating = next((e for e in top.judgement.support if (e.member, e.line, e.text) not in own), None)
         if separating is not None and separating.kind == "line":
             where = f"{separating.source}:{separating.line}" if separating.line else (separating.source or "")
-            first_line = separating.text.split("\n", 1)[0][:160]
+            first_line = localize(separating.text, "en").split("\n", 1)[0][:160]
             reason = say(
                 f"weaker evidence; {top.cause.id} is shown by {where} \u201c{first_line}\u201d",
                 f"证据较弱；{top.cause.id} 由 {where} 证实：\u201c{first_line}\u201d",

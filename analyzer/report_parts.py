@@ -172,19 +172,21 @@ def result_status(analysis: Analysis) -> dict[str, str]:
     return {"status": status, "top_cause": top_cause}
 
 
-def render_evidence(analysis: Analysis, evidence: Evidence, reader: ContextReader | None = None) -> dict[str, Any]:
+def render_evidence(
+    analysis: Analysis, evidence: Evidence, reader: ContextReader | None = None, lang: str = "en"
+) -> dict[str, Any]:
     reader = reader or ContextReader(analysis.parsed)
     before: list[str] = []
     after: list[str] = []
     if evidence.kind == "line":
-        before, after = reader.around(evidence.member, evidence.line, evidence.text.count("\n") + 1)
+        before, after = reader.around(evidence.member, evidence.line, localize(evidence.text, lang).count("\n") + 1)
     out: dict[str, Any] = {
         "kind": evidence.kind,
         "source": evidence.source,
         "member": evidence.member,
         "line": evidence.line,
         "time": format_time(evidence.time),
-        "text": evidence.text if not evidence.note else f"{evidence.text}",
+        "text": localize(evidence.text, lang),
         "context_before": before,
         "context_after": after,
     }
@@ -212,8 +214,8 @@ def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: Cont
         "why_not_runner_up": localize(f.why_not_runner_up, lang) or None,
         # the link too: with the cloud unknown a step comes once per cloud, differing only in its link
         "remedy": [_step_text(step, lang) for step in steps],
-        "evidence": [render_evidence(analysis, e, reader) for e in f.judgement.support],
-        "counter_evidence": [render_evidence(analysis, e, reader) for e in f.judgement.counter],
+        "evidence": [render_evidence(analysis, e, reader, lang) for e in f.judgement.support],
+        "counter_evidence": [render_evidence(analysis, e, reader, lang) for e in f.judgement.counter],
     }
 
 

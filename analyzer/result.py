@@ -105,7 +105,7 @@ def build_result(analysis: Analysis, generated_at: datetime | None = None, lang:
             {
                 "cause": c.id,
                 "reason": localize(j.reason, lang) or _NO_EVIDENCE.get(lang),
-                "evidence": [render_evidence(analysis, e) for e in j.counter],
+                "evidence": [render_evidence(analysis, e, lang=lang) for e in j.counter],
             }
             for c, j in diagnosis.ruled_out
         ],

@@ -24,7 +24,7 @@ class Evidence:
     """One piece of evidence: a log line, a fact, or the absence of an expected record."""
 
     kind: str  # "line" | "fact" | "absence"
-    text: str
+    text: Message  # a line's own text; for facts and absences a sentence, in both languages where possible
     source: str | None = None
     member: str | None = None
     line: int | None = None
@@ -178,5 +178,5 @@ class RuleContext:
             kind="fact", text=text, source=fact.source, member=fact.member, line=fact.line, weight=weight, note=note
         )
 
-    def absence(self, text: str, source: str | None = None, weight: float | None = None) -> Evidence:
+    def absence(self, text: Message, source: str | None = None, weight: float | None = None) -> Evidence:
         return Evidence(kind="absence", text=text, source=source, weight=weight)

@@ -215,3 +215,14 @@ def test_no_freeze_bar_after_the_thaw_and_the_phase_colours_have_a_legend(englis
     thaw = min(when for phase, when in bars if phase == "thaw")
     assert not [when for phase, when in bars if phase == "freeze" and when > thaw]
     assert '<p class="legend muted">Run phases:' in english and 'class="key ph-freeze"' in english
+
+
+def test_sentences_the_tool_writes_as_evidence_are_in_the_report_language() -> None:
+    """An absence is the tool's own sentence (the main evidence of agent-not-running): in a zh-CN
+    report it was the one English line of the verdict box (review finding)."""
+    stopped_after = ROOT / "tests" / "fixtures" / "f2-agent-not-running-after-good-run" / "vm"
+    _, chinese = _render(stopped_after, "zh-CN")
+    _, english = _render(stopped_after, "en")
+    texts = [e["text"] for e in chinese["findings"][0]["evidence"] if e["kind"] == "absence"]
+    assert texts and all("没有任何来宾代理记录" in t for t in texts)
+    assert any("no agent record" in e["text"] for e in english["findings"][0]["evidence"])

@@ -163,12 +163,18 @@ def judge(ctx: RuleContext) -> Judgement:
         )
         return j
     until = f"until {_fmt(end)}" if end else "to the end of its log"
-    what = "goal-state processing or heartbeat" if heartbeats else "agent record"
-    note = f"no {what} from {_fmt(last.time)} {until} ({int(gap.total_seconds() // 60)} min)"
+    until_zh = f"到 {_fmt(end)}" if end else "到其日志结束"
+    what, what_zh = (
+        ("goal-state processing or heartbeat", "目标状态处理或心跳") if heartbeats else ("agent record", "来宾代理记录")
+    )
+    gap_min = int(gap.total_seconds() // 60)
+    note = f"no {what} from {_fmt(last.time)} {until} ({gap_min} min)"
+    note_zh = f"从 {_fmt(last.time)} {until_zh} 没有{what_zh}（{gap_min} 分钟）"
     if alive:
         note += f" while {alive[0].event.source} goes on"
+        note_zh += f"，而 {alive[0].event.source} 仍在继续记录"
     weight = 0.6 if heartbeats or stops else 0.3  # a restart after a quiet old log: weaker
-    j.support.append(ctx.absence(note, source=last.event.source, weight=weight))
+    j.support.append(ctx.absence(say(en=note, zh=note_zh), source=last.event.source, weight=weight))
     j.support.append(ctx.line(last, "the agent's last record before the silence", 0.1))
     for stop in stops[-2:]:
         j.support.append(ctx.line(stop, "the agent service was stopped and not started again", 0.7))
@@ -239,8 +245,12 @@ def _stopped_after_the_last_good_run(ctx: RuleContext, agent: list[EventRef]) ->
     hours = int((up_until - stop.time).total_seconds() // 3600)
     j.support.append(
         ctx.absence(
-            f"no agent record from {_fmt(stop.time)} to the end of the logs while other logs go on "
-            f"until about {_fmt(up_until)} ({hours} h)",
+            say(
+                en=f"no agent record from {_fmt(stop.time)} to the end of the logs while other logs go on "
+                f"until about {_fmt(up_until)} ({hours} h)",
+                zh=f"从 {_fmt(stop.time)} 到日志结束没有任何来宾代理记录，而其他日志一直持续到约 {_fmt(up_until)}"
+                f"（{hours} 小时）",
+            ),
             source=stop.event.source,
             weight=0.6,
         )
@@ -273,7 +283,7 @@ def _stopped_after_the_last_good_run(ctx: RuleContext, agent: list[EventRef]) ->
         j.summary = say(
             en=f"The guest agent's service was stopped at {_fmt(stop.time)} and never started again, while the VM "
             f"kept running until at least {_fmt(up_until)}. Every backup after the stop found no agent to run the "
-            "snapshot extension and failed as \"Could not communicate with the VM agent for snapshot status\". "
+            'snapshot extension and failed as "Could not communicate with the VM agent for snapshot status". '
             "Restart the agent service and enable automatic restart.",
             zh=f"来宾代理服务在 {_fmt(stop.time)} 被停止后再未启动，而 VM 至少一直运行到 {_fmt(up_until)}。"
             "停止之后的每次备份都找不到来宾代理来运行快照扩展，因而失败并报告“无法与 VM 代理通信以获取快照状态”。"
@@ -283,8 +293,8 @@ def _stopped_after_the_last_good_run(ctx: RuleContext, agent: list[EventRef]) ->
     j.summary = say(
         en=f"The last backup in these logs succeeded ({_fmt(good)}), but the guest agent's service was stopped at "
         f"{_fmt(stop.time)} and never started again, while the VM kept running until at least {_fmt(up_until)}. "
-        "Every backup after the stop found no agent to run the snapshot extension and failed as \"Could not "
-        "communicate with the VM agent for snapshot status\". Restart the agent service and enable automatic "
+        'Every backup after the stop found no agent to run the snapshot extension and failed as "Could not '
+        'communicate with the VM agent for snapshot status". Restart the agent service and enable automatic '
         "restart. If the failed backup you are looking at is older, give its time with --backup-time.",
         zh=f"这些日志中最后一次备份是成功的（{_fmt(good)}），但来宾代理服务在 {_fmt(stop.time)} 被停止后再未启动，"
         f"而 VM 至少一直运行到 {_fmt(up_until)}。停止之后的每次备份都找不到来宾代理来运行快照扩展，"

@@ -138,7 +138,10 @@ def judge(ctx: RuleContext) -> Judgement:
         else:
             j.support.append(
                 ctx.absence(
-                    f"no VMSnapshot enable in the {minutes} minutes after the backup asked",
+                    say(
+                        en=f"no VMSnapshot enable in the {minutes} minutes after the backup asked",
+                        zh=f"备份发出请求后的 {minutes} 分钟内没有 VMSnapshot 的 enable",
+                    ),
                     source="var/log/waagent.log",
                 )
             )

@@ -105,10 +105,25 @@ def judge(ctx: RuleContext) -> Judgement:
     j.support.append(ctx.line(last, "the worker's last record: nothing follows for this run", weight=0.3))
     if EXT_LOG in ctx.kinds:
         j.support.append(
-            ctx.absence("no final 'file status report message' for the run", source="extension.log", weight=0.3)
+            ctx.absence(
+                say(
+                    en="no final 'file status report message' for the run",
+                    zh="本次运行没有最终的 'file status report message'",
+                ),
+                source="extension.log",
+                weight=0.3,
+            )
         )
     if SHELL_LOG in ctx.kinds and not daemon_returned(refs):
-        j.support.append(ctx.absence("no second 'returned from handle.py' line in shell.log", source="shell.log"))
+        j.support.append(
+            ctx.absence(
+                say(
+                    en="no second 'returned from handle.py' line in shell.log",
+                    zh="shell.log 中没有第二条 'returned from handle.py'",
+                ),
+                source="shell.log",
+            )
+        )
     dead = kills(ctx, last.time - timedelta(minutes=5), last.time + timedelta(hours=2))
     for ref in dead[:2]:
         if ref.event.kind == EventKind.OOM:

@@ -78,7 +78,10 @@ def judge(ctx: RuleContext) -> Judgement:
     if daemon_started(refs) is not None and SHELL_LOG in ctx.kinds and not daemon_returned(refs):
         j.support.append(
             ctx.absence(
-                "no second 'returned from handle.py' line in shell.log: the snapshot worker never returned",
+                say(
+                    en="no second 'returned from handle.py' line in shell.log: the snapshot worker never returned",
+                    zh="shell.log 中没有第二条 'returned from handle.py'：快照工作进程始终没有返回",
+                ),
                 source="shell.log",
             )
         )
