@@ -158,7 +158,7 @@ def diagnose(
     diagnosis.ruled_out.sort(key=lambda p: p[0].id)
     diagnosis.not_evaluable.sort(key=lambda p: p[0].id)
     diagnosis.not_applicable.sort(key=lambda p: p[0].id)
-    _explain_runner_up(diagnosis)
+    explain_runner_up(diagnosis)
     return diagnosis
 
 
@@ -205,7 +205,7 @@ def logs_miss_the_backup(
     return None
 
 
-def _explain_runner_up(diagnosis: Diagnosis) -> None:
+def explain_runner_up(diagnosis: Diagnosis) -> None:
     if len(diagnosis.findings) < 2:
         return
     top, runner = diagnosis.findings[0], diagnosis.findings[1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from analyzer.after_run import add_after_findings, after_window
 from analyzer.bundle import Bundle, open_bundle
 from analyzer.engine import Diagnosis, diagnose
 from analyzer.limits import Limits
@@ -76,6 +77,10 @@ def analyse(
             runs, run, basis, window = _choose(timeline, backup_time)
         kinds = frozenset(st.source.kind for st in parsed.stats if st.source.bytes > 0)
         diagnosis = diagnose(timeline, runs, run, window, parsed.facts, kinds, job_error, backup_time)
+        after = after_window(timeline, runs, run, backup_time)
+        if after is not None and run is not None:
+            later = diagnose(timeline, runs, None, after, parsed.facts, kinds, job_error, None)
+            add_after_findings(diagnosis, later, run)
     except BaseException:
         bundle.close()
         raise
