@@ -9,6 +9,7 @@ import pytest
 
 from analyzer.bundle import BundleError, open_bundle
 from analyzer.limits import Limits
+from analyzer.pipeline import analyse
 from tests.helpers import AGENT_ISO, AGENT_LEGACY, EXT_PY3, make_tar, make_zip, tar_bytes, write_tree, zip_bytes
 
 VMSNAP = "var/log/azure/Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
@@ -259,3 +260,17 @@ def test_a_file_of_only_zero_bytes_is_named_and_not_parsed(tmp_path: Path) -> No
     with open_bundle([tree]) as b:
         assert any(w.endswith("waagent.log: only zero bytes, not parsed") for w in b.warnings), b.warnings
         assert [s.kind for s in b.sources if s.path == "var/log/waagent.log"] == ["binary"]
+
+
+def test_a_binary_zone_file_copied_to_etc_localtime_is_read_for_its_tz_rule(tmp_path: Path) -> None:
+    # TZif: header and binary tables, then the POSIX TZ string as the text footer (RHEL, SUSE: no /etc/timezone)
+    tzif = b"TZif2" + b"\0" * 15 + bytes(range(1, 40)) + b"TZif2" + b"\0" * 15 + b"\x08LMT\0CST\0\nCST-8\n"
+    tree = write_tree(tmp_path / "vm", {"etc/localtime": tzif, "var/log/waagent.log": AGENT_LEGACY})
+    with open_bundle([tree]) as b:
+        (source,) = [s for s in b.sources if s.path == "etc/localtime"]
+        assert source.kind != "binary"
+        assert not any("binary" in w for w in b.warnings)
+    with analyse([tree], Limits()) as analysis:
+        assert analysis.timeline.time_zone.offset_text() == "+08:00"
+        warnings = analysis.bundle.warnings + [w for st in analysis.parsed.stats for w in st.warnings]
+    assert not any("localtime" in w for w in warnings)
