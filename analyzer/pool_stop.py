@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -39,10 +40,19 @@ class WorkerStopped(BaseException):
 _state = {"running": False, "stop": False}
 
 
-def _stop_requested(_signum: int, _frame: FrameType | None) -> None:
+_RETRY_SECONDS = 0.05
+
+
+def _stop_requested(_signum: int, frame: FrameType | None) -> None:
     _state["stop"] = True
-    if _state["running"]:
-        raise WorkerStopped
+    if not _state["running"]:
+        return
+    if frame is not None and frame.f_code.co_name == "__del__":
+        # an exception raised in a finaliser is printed ("Exception ignored in ...") and dropped, and
+        # the task would run on: ask again in a moment, from ordinary code
+        threading.Timer(_RETRY_SECONDS, os.kill, (os.getpid(), STOP_SIGNAL)).start()
+        return
+    raise WorkerStopped
 
 
 def install_stop_handler() -> None:
