@@ -479,5 +479,21 @@ def build_view(analysis: Analysis, result: dict[str, Any], lang: str, redactor: 
         "runs": runs,
         "vmsnapshot": next((e for e in result["vm"]["extensions"] if e["name"] == VMSNAPSHOT), None),
         "other_extensions": [e for e in result["vm"]["extensions"] if e["name"] != VMSNAPSHOT],
+        "time_zone": _time_zone_label(analysis),
     }
     return redactor.deep(view)  # type: ignore[return-value]
+
+
+def _time_zone_label(analysis: Analysis) -> str:
+    """'UTC+08:00', or 'Asia/Shanghai (UTC+08:00)' for a named zone: the engineer converts the
+    portal's local backup time with it, so the numeric offset is always shown (at the analysed
+    window, which matters for zones with daylight saving)."""
+    tz = analysis.timeline.time_zone
+    text = tz.offset_text()
+    if text[:1] in "+-":
+        return f"UTC{text}"
+    when = analysis.window[1] if analysis.window is not None else datetime.now()
+    offset = tz.to_utc(when) - when  # how far UTC is ahead of the local wall time
+    minutes = -int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{text} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"

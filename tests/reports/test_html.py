@@ -226,3 +226,14 @@ def test_sentences_the_tool_writes_as_evidence_are_in_the_report_language() -> N
     texts = [e["text"] for e in chinese["findings"][0]["evidence"] if e["kind"] == "absence"]
     assert texts and all("没有任何来宾代理记录" in t for t in texts)
     assert any("no agent record" in e["text"] for e in english["findings"][0]["evidence"])
+
+
+def test_the_time_zone_row_gives_the_zone_and_its_offset_in_words(tmp_path: Path) -> None:
+    """It read 'UTCAsia/Shanghai · inferred from zone-file' (review finding T1)."""
+    from tests.helpers import AGENT_LEGACY, write_tree
+
+    tree = write_tree(tmp_path / "vm", {"etc/timezone": "Asia/Shanghai\n", "var/log/waagent.log": AGENT_LEGACY})
+    page, _ = _render(tree)
+    assert "Asia/Shanghai (UTC+08:00) · inferred from the zone file" in html.unescape(page)
+    chinese, _ = _render(tree, "zh-CN")
+    assert "推断依据 时区文件" in html.unescape(chinese)
