@@ -221,6 +221,10 @@ class _Parser:
             kind, attrs, pid = found.kind, dict(found.attrs), found.pattern
         attrs.update(extra)
         kind = self.context(kind, attrs, pid, body, line, time_raw)
+        if level is None and (attrs.get("status") == "error" or attrs.get("error")):
+            # the Python 3 format has no level field: a failure the patterns recognise is an error,
+            # so level filters (report table, timeline --level, batch's unexplained errors) see it
+            level = "ERROR"
         if clock is Clock.LOCAL and wall is not None and component is None:
             self.record_pairs.check(wall, time_raw, attrs, body, line)
         return Event(

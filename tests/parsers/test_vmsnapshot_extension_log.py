@@ -250,3 +250,15 @@ def test_versioned_log_folder_of_2_0_agents_is_recognised():
     base = "var/log/azure/Microsoft.Azure.RecoveryServices.VMSnapshotLinux/1.0.9103.0"
     assert registry.kind_from_path(f"{base}/extension.log") == "vmsnapshot_extension_log"
     assert registry.kind_from_path(f"{base}/shell.log") == "vmsnapshot_shell_log"
+
+
+def test_recognised_failures_of_the_levelless_python3_format_are_errors() -> None:
+    """The post-2021 format has no level field: the report's level filter, `timeline --level ERROR`
+    and batch's unexplained errors missed the freeze failure entirely (review finding H1)."""
+    p = "2026-10-02 08:01:12.434511 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]"
+    text = (
+        f"{p}T:S freeze, timeout value 60\n"
+        f"{p}T:S Enable failed with error: freeze failed for some mount StatusCode.FailedRetryableFsFreezeFailed\n"
+    )
+    events, _ = parse_text(KIND, text, path=f"var/log/azure/{HANDLER}/extension.log")
+    assert [e.level for e in events] == [None, "ERROR"]
