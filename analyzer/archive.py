@@ -335,7 +335,17 @@ def iter_zip(path: Path, budget: Budget, address: str) -> Iterator[Extracted]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, *_STREAM_ERRORS) as exc:
-        budget.warnings.append(f"{address}: not a readable zip ({_short(exc)})")
+        with open(path, "rb") as fh:
+            starts_like_a_zip = fh.read(4) == b"PK\x03\x04"
+        if not starts_like_a_zip:
+            budget.warnings.append(f"{address}: not a readable zip ({_short(exc)})")
+            return
+        from analyzer.zip_salvage import salvage_zip  # lazy: it builds on this module
+
+        budget.warnings.append(
+            f"{address}: zip without its central directory (cut short?): members read from their local headers"
+        )
+        yield from salvage_zip(path, budget, address)
         return
     with zf:
         for info in zf.infolist():

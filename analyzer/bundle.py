@@ -236,6 +236,8 @@ class _Walker:
             return
         container = sniff_container(head)
         if container is None:
+            if name.lower().endswith(_ARCHIVE_SUFFIXES):
+                self.warnings.append(f"{address}: named like an archive but is not one; read as a plain file")
             if depth == 0:  # archive members were counted when read
                 self.budget.take_member(address)
             self.found.append(_Found(name, address, file, size, truncated, root_prefix, root, loose))
@@ -377,6 +379,9 @@ def _bundle_digests(inputs: list[Path]) -> tuple[str, bytes]:
         hashlib.sha256("".join(sorted(public_rows)).encode()).hexdigest(),
         hashlib.sha256(_KEY_DOMAIN + "".join(sorted(private_rows)).encode()).digest(),
     )
+
+
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.xz", ".gz", ".bz2", ".xz")
 
 
 def _head_text(file: Path) -> tuple[str, str | None]:

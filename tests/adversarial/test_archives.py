@@ -209,3 +209,36 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     run = run_cli(["analyze", str(target), "--limit", "max_bogus=1"], cwd=tmp_path)
     assert run.code == 2
     assert "unknown limit" in run.stderr
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["sizes-in-headers", "data-descriptors"])
+def test_a_zip_cut_before_its_central_directory_is_salvaged(tmp_path: Path, streamed: bool) -> None:
+    """An upload cut short leaves a zip without its central directory: the members before the cut
+    are whole and are read from their local headers, the cut one as far as it goes."""
+    files = {"var/log/waagent.log": AGENT_ISO * 50}
+    files.update({f"var/log/azure/x/filler{i}.log": str(i) * 20_000 for i in range(6)})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            if streamed:  # written as a stream: sizes only in a data descriptor after the data
+                with zf.open(name, "w") as fh:
+                    fh.write(text.encode())
+            else:
+                zf.writestr(name, text)
+    full = buf.getvalue()
+    archive = tmp_path / "cut.zip"
+    archive.write_bytes(full[: len(full) - len(full) // 5])
+    run, report = _analyze(tmp_path, archive)
+    assert run.code == 0, run.stderr
+    assert report is not None
+    paths = [s["path"] for s in report["bundle"]["sources"]]
+    assert "var/log/waagent.log" in paths and len(paths) >= 4
+    assert "members read from their local headers" in _warnings(report)
+
+
+def test_a_file_named_like_an_archive_that_is_not_one_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "logs.zip"
+    target.write_text(AGENT_ISO)
+    run, report = _analyze(tmp_path, target)
+    assert run.code == 0, run.stderr
+    assert report is not None and "named like an archive but is not one" in _warnings(report)
