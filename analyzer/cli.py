@@ -13,6 +13,7 @@ import click
 from analyzer import __version__
 from analyzer.bundle import BundleError
 from analyzer.limits import LimitError, Limits
+from analyzer.model import LEVELS, EventKind
 from analyzer.textio import terminal_safe
 from analyzer.timezone import TimeZoneError, TimeZoneInfo, parse_tz_option
 
@@ -222,7 +223,16 @@ def timeline(
     """Print the merged events of a bundle in UTC."""
     from analyzer.commands.timeline import run_timeline
 
+    _known("--kind", kinds, [k.value for k in EventKind])
+    _known("--level", tuple(lv.upper() for lv in levels), list(LEVELS))
     return run_timeline(_check_inputs(inputs), _limits(limit), _tz(tz), fmt, around, window, kinds, levels)
+
+
+def _known(option: str, given: tuple[str, ...], known: list[str]) -> None:
+    """A misspelt filter value would silently filter everything out."""
+    unknown = [v for v in given if v not in known]
+    if unknown:
+        raise Fail(terminal_safe(f"{option} {unknown[0]}: not one of {', '.join(known)}"), EXIT_USAGE)
 
 
 @main.command()

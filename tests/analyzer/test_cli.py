@@ -80,3 +80,12 @@ def test_a_misspelt_expect_is_a_usage_error() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "fsfreeze-failed"
     result = CliRunner().invoke(main, ["analyze", str(example), "--expect", "snapshot-fsfreeze-faild"])
     assert result.exit_code == 2 and "not a cause id" in result.stderr
+
+
+def test_misspelt_timeline_filters_are_usage_errors(tmp_path: Path) -> None:
+    log = tmp_path / "waagent.log"
+    log.write_text("2024-05-01T10:00:00.000000Z ERROR ExtHandler ExtHandler hello\n")
+    for args in (["--kind", "freez"], ["--level", "EROR"]):
+        result = CliRunner().invoke(main, ["timeline", str(log), *args])
+        assert result.exit_code == 2 and "not one of" in result.stderr, args
+    assert CliRunner().invoke(main, ["timeline", str(log), "--level", "error"]).exit_code == 0
