@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from analyzer import parse_ahead
 from analyzer.bundle import open_bundle
 from analyzer.limits import Limits
 from analyzer.parse import ParseOutput, iter_events
 from parsers import syslog_years
+from tests.analyzer.test_timeline_parse_ahead import _run as run_with_parse_ahead
 
 DEC = (
     "Dec 31 23:50:00 vm1 systemd[1]: Started Session 5 of user azureuser.\n"
@@ -93,23 +93,9 @@ def test_one_file_with_the_rollover_is_unchanged(tmp_path: Path) -> None:
 
 
 def _run(vm: Path, monkeypatch: pytest.MonkeyPatch, ahead: bool) -> tuple[list[Any], bool]:
-    monkeypatch.setenv(parse_ahead.AHEAD_SWITCH, "1" if ahead else "0")
-    monkeypatch.setattr(parse_ahead, "AHEAD_MIN_BYTES", 0)
-    used: list[bool] = []
-    real_take = parse_ahead.Ahead.take
-
-    def take(self: parse_ahead.Ahead, index: int) -> Any:
-        got = real_take(self, index)
-        used.append(got is not None)
-        return got
-
-    monkeypatch.setattr(parse_ahead.Ahead, "take", take)
-    out = ParseOutput()
-    with open_bundle([vm], Limits()) as bundle:
-        events = [(e.member, e.line, e.kind, e.wall, e.clock, e.message, e.attrs)
-                  for e in iter_events(bundle, Limits(), out)]  # fmt: skip
-        stats = [(s.source.member, s.events, s.warnings, dict(s.hints)) for s in out.stats]
-    return [events, stats, out.newest_year, out.newest_anchor], any(used)
+    """The parse-ahead comparison of test_timeline_parse_ahead, plus the newest dated time."""
+    result, out, used = run_with_parse_ahead(vm, monkeypatch, ahead)
+    return [*result, out.newest_anchor], used
 
 
 def test_parse_ahead_gives_the_serial_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

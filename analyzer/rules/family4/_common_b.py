@@ -101,6 +101,17 @@ def shell_returns(refs: Iterable[EventRef]) -> list[EventRef]:
     return [r for r in of(refs, SHELL_LOG) if r.event.kind == K.EXT_COMMAND_RESULT]
 
 
+def worker_never_returned(ctx: RuleContext) -> Evidence:
+    """shell.log's missing second "returned" line, as evidence (the worker was still running or died)."""
+    return ctx.absence(
+        say(
+            en="no second 'returned from handle.py' line in shell.log: the snapshot worker never returned",
+            zh="shell.log 中没有第二条 'returned from handle.py'：快照工作进程始终没有返回",
+        ),
+        source="shell.log",
+    )
+
+
 def daemon_returned(refs: Iterable[EventRef]) -> bool:
     """shell.log saw the snapshot worker (``handle.sh daemon``) return."""
     returns = shell_returns(refs)

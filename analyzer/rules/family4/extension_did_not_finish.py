@@ -44,6 +44,7 @@ from analyzer.rules.family4._common_b import (
     run_refs,
     runs_after,
     status_reports,
+    worker_never_returned,
     write_failures,
 )
 
@@ -115,15 +116,7 @@ def judge(ctx: RuleContext) -> Judgement:
             )
         )
     if SHELL_LOG in ctx.kinds and not daemon_returned(refs):
-        j.support.append(
-            ctx.absence(
-                say(
-                    en="no second 'returned from handle.py' line in shell.log",
-                    zh="shell.log 中没有第二条 'returned from handle.py'",
-                ),
-                source="shell.log",
-            )
-        )
+        j.support.append(worker_never_returned(ctx))
     dead = kills(ctx, last.time - timedelta(minutes=5), last.time + timedelta(hours=2))
     for ref in dead[:2]:
         if ref.event.kind == EventKind.OOM:

@@ -35,6 +35,7 @@ from analyzer.rules.family4._common_b import (
     run_refs,
     status_reports,
     system_events,
+    worker_never_returned,
 )
 
 _STALLS = ("hung_task", "soft_lockup", "rcu_stall", "fapolicyd", "fapolicyd_denial", "panic")
@@ -76,15 +77,7 @@ def judge(ctx: RuleContext) -> Judgement:
     if stuck:
         j.support.append(fact_line(stuck[-1], "the status stayed at code 4 (in progress): no result was ever written"))
     if daemon_started(refs) is not None and SHELL_LOG in ctx.kinds and not daemon_returned(refs):
-        j.support.append(
-            ctx.absence(
-                say(
-                    en="no second 'returned from handle.py' line in shell.log: the snapshot worker never returned",
-                    zh="shell.log 中没有第二条 'returned from handle.py'：快照工作进程始终没有返回",
-                ),
-                source="shell.log",
-            )
-        )
+        j.support.append(worker_never_returned(ctx))
     stalls = system_events(ctx, hang.time, hang.time + _AFTER, _STALLS)
     for ref in stalls[:3]:
         what = ref.event.attrs.get("process") or ref.event.attrs.get("event")
