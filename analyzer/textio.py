@@ -23,6 +23,7 @@ _PEM_END = re.compile(r"-----END [A-Z0-9 ]+-----")
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}\s*$")  # the base64 tail of a body line (a log header may precede it)
 PEM_BODY_MASK = "<pem-body>"
 _PEM_MAX_LINES = 500  # a BEGIN without its END does not hide the rest of the file
+_PEM_TAIL = 1 << 12  # how much of a cut line's end is looked at for a key block's BEGIN / END
 
 
 class PemBodyMask:
@@ -50,6 +51,15 @@ class PemBodyMask:
             self._open = None
             return text
         return _PEM_BODY.sub(PEM_BODY_MASK, text)
+
+    def cut_line(self, lineno: int, opens: bool) -> None:
+        """A line cut at max_record_bytes whose dropped part held a BEGIN (or an END) marker."""
+        if opens and self._open is None:
+            self._open = lineno
+        elif not opens and self._open is not None:
+            if lineno - 1 > self._open:
+                self.ranges.append((self._open + 1, lineno - 1))
+            self._open = None
 
     def finish(self, last_line: int) -> None:
         if self._open is not None and last_line > self._open:
@@ -100,6 +110,7 @@ class StreamLineReader:
         self._zero_warned = False
         self.checkpoints: list[tuple[int, int]] = []  # (line number, byte offset of its start)
         self.pem = PemBodyMask()
+        self.pem_cut_open: bool | None = None  # a line cut at the cap ended inside (True) or after a key block
         self._checkpointing = False
 
     def _raw_lines(self, stream: BinaryIO, first_lineno: int) -> Iterator[tuple[int, bytes]]:
@@ -116,13 +127,19 @@ class StreamLineReader:
             self.bytes_read += len(raw)
             if len(raw) > cap and not raw.endswith(b"\n"):
                 skipped = 0
+                tail = raw[cap:]  # what is cut off is not kept, but a key block opening there must be seen
                 while True:
                     rest = stream.readline(_CHUNK)
                     if not rest:
                         break
                     skipped += len(rest)
+                    tail = (tail + rest)[-_PEM_TAIL:]
+                    if b"-----BEGIN" in tail or b"-----END" in tail:
+                        self.pem_cut_open = tail.rfind(b"-----BEGIN") > tail.rfind(b"-----END")
                     if rest.endswith(b"\n"):
                         break
+                if b"-----BEGIN" in tail or b"-----END" in tail:
+                    self.pem_cut_open = tail.rfind(b"-----BEGIN") > tail.rfind(b"-----END")
                 self.bytes_read += skipped
                 self._warn(
                     f"line {lineno} longer than max_record_bytes={cap}: cut, {skipped + len(raw) - cap} bytes skipped",
@@ -178,6 +195,9 @@ class StreamLineReader:
                 if full_pass:
                     if pem._open is not None or "-----BEGIN" in text:
                         text = pem_scan(lineno, text)
+                    if self.pem_cut_open is not None:  # the cut part of this line opened or closed a block
+                        pem.cut_line(lineno, self.pem_cut_open)
+                        self.pem_cut_open = None
                 elif pem.ranges:
                     text = pem.mask_known(lineno, text)
                 if "\r" in text:

@@ -56,3 +56,15 @@ def test_zero_fill_is_removed_with_one_warning_and_the_next_record_keeps_its_hea
     assert list(reader.lines()) == [(1, "first"), (2, "2024-05-01T10:01:01Z after"), (3, "nul  inside")]
     assert reader.zero_bytes == 5001
     assert len(warnings) == 1 and warnings[0].startswith("line 2: zero bytes removed")
+
+
+def test_a_key_block_opening_in_the_cut_part_of_a_long_line_still_masks_its_body() -> None:
+    """max_record_bytes cut the line before its BEGIN marker, so the body lines after it kept the
+    key (review finding S6)."""
+    long_line = b"x" * 200 + b" -----BEGIN RSA PRIVATE KEY-----\n"
+    reader, _ = _reader(
+        long_line + b"MIIEowIBAAKCAQEAsecretbody0001\nsecretbody0002==\n-----END RSA PRIVATE KEY-----\nafter\n", cap=100
+    )
+    lines = [t for _, t in reader.lines()]
+    assert not any("secretbody" in t for t in lines)
+    assert lines[-1] == "after"
