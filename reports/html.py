@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from analyzer.redact import Redactor
 from reports.i18n import note, status_note, strings
@@ -25,6 +26,16 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 _ENV.globals["status_note"] = status_note
+_TICKS = re.compile(r"`([^`\n]+)`")
+
+
+def _ticks(text: str) -> Markup:
+    """Remedy texts mark file names and settings with backticks (they also go to Markdown
+    summaries): shown as code here, everything else escaped."""
+    return Markup(_TICKS.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+
+
+_ENV.filters["ticks"] = _ticks
 
 
 def _asset(name: str) -> str:

@@ -237,3 +237,10 @@ def test_the_time_zone_row_gives_the_zone_and_its_offset_in_words(tmp_path: Path
     assert "Asia/Shanghai (UTC+08:00) · inferred from the zone file" in html.unescape(page)
     chinese, _ = _render(tree, "zh-CN")
     assert "推断依据 时区文件" in html.unescape(chinese)
+
+
+def test_backticks_in_remedy_texts_are_code_not_literal(english: str) -> None:
+    steps = re.search(r'<ol class="steps">(.*?)</ol>', english, re.S)
+    assert steps is not None
+    assert "`" not in steps.group(1)
+    assert "<code>MountsToSkip = /mnt/resource</code>" in steps.group(1)
