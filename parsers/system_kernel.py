@@ -208,6 +208,13 @@ SYSTEM_PATTERNS = PatternSet(
             {"event": "selinux_denial"},
         ),
         Pattern(
+            "apparmor-denied",
+            K.OTHER,
+            ('apparmor="DENIED"',),
+            r'apparmor="DENIED" operation="(?P<operation>[^"]*)"',
+            {"event": "apparmor_denial"},
+        ),
+        Pattern(
             "fapolicyd-deny",
             K.OTHER,
             ("dec=deny",),
@@ -288,6 +295,15 @@ def post_process(pattern_id: str, message: str, attrs: dict[str, Any]) -> None:
             attrs["pid"] = int(kv["pid"])
         if kv.get("permissive") in ("0", "1"):
             attrs["permissive"] = kv["permissive"] == "1"
+    elif pattern_id == "apparmor-denied":
+        kv = _kv(message)
+        for key in ("profile", "comm", "requested_mask", "denied_mask"):
+            if key in kv:
+                attrs["process" if key == "comm" else key] = kv[key]
+        if "name" in kv:
+            attrs["file"] = kv["name"]
+        if kv.get("pid", "").isdigit():
+            attrs["pid"] = int(kv["pid"])
     elif pattern_id == "fapolicyd-deny":
         subject, _, obj = message.partition(" : ")
         kv, okv = _kv(subject), _kv(obj)

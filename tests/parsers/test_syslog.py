@@ -242,3 +242,16 @@ def test_sniffers():
     waagent = "2024-05-01T10:15:02.118562Z INFO ExtHandler ExtHandler Goal state\n" * 5
     assert not syslog.sniff(waagent)
     assert not syslog.sniff("just some text\nand more text\n")
+
+
+def test_an_apparmor_denial_of_the_freeze_binary_is_recognised() -> None:
+    """security-software-blocking needs AppArmor (Ubuntu, SUSE) as it has SELinux and fapolicyd."""
+    line = (
+        'Mar 10 01:03:16 vm1 kernel: [ 1239.000000] audit: type=1400 audit(1710032596.000:100): apparmor="DENIED" '
+        'operation="exec" profile="/usr/sbin/x" name="/var/lib/waagent/Microsoft.Azure.RecoveryServices.'
+        'VMSnapshotLinux-1.0.9225.0/main/safefreeze/bin/safefreeze" pid=4501 comm="python3" requested_mask="x" '
+        'denied_mask="x" fsuid=0 ouid=0\n'
+    )
+    (event,) = parse_text("syslog", line, path="var/log/kern.log", hints={"year": 2024})[0]
+    assert event.attrs["event"] == "apparmor_denial" and event.attrs["operation"] == "exec"
+    assert event.attrs["file"].endswith("/safefreeze") and event.attrs["pid"] == 4501

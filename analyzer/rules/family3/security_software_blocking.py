@@ -17,7 +17,7 @@ from analyzer.rules import rule
 from analyzer.rules.base import Evidence, Judgement, RuleContext, say
 from analyzer.rules.family3._common import blocked_exec, code_events, failed_commands, good_final_status
 
-_DENIALS = ("selinux_denial", "fapolicyd_denial", "permission_denied")
+_DENIALS = ("selinux_denial", "apparmor_denial", "fapolicyd_denial", "permission_denied")
 _AGENT_SOURCES = ("waagent_log", "command_execution_log", "syslog", "journal")
 _HINTS = ("waagent", "VMSnapshot", "safefreeze", "handle.sh")
 
@@ -48,7 +48,9 @@ def judge(ctx: RuleContext) -> Judgement:
         )
     )
     for ref in denials[:3]:
-        what = {"selinux_denial": "SELinux", "fapolicyd_denial": "fapolicyd"}.get(ref.event.attrs["event"], "the OS")
+        what = {"selinux_denial": "SELinux", "apparmor_denial": "AppArmor", "fapolicyd_denial": "fapolicyd"}.get(
+            ref.event.attrs["event"], "the OS"
+        )
         j.support.append(ctx.line(ref, f"{what} denied the agent or the backup extension"))
     mounts = [
         r
