@@ -269,6 +269,14 @@ MESSAGE_SAMPLES: tuple[MessageSample, ...] = (
         {"event": "selinux_denial", "exe": "/usr/bin/bash", "perm": "execute", "tclass": "file"},
     ),
     MessageSample(
+        "kernel",
+        'audit: type=1400 audit(1710032596.000:100): apparmor="DENIED" operation="exec" profile="/usr/sbin/x" '
+        'name="/var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/safefreeze/bin/'
+        'safefreeze" pid=4501 comm="python3" requested_mask="x" denied_mask="x" fsuid=0 ouid=0',
+        K.OTHER,
+        {"event": "apparmor_denial", "operation": "exec", "process": "python3", "pid": 4501},
+    ),
+    MessageSample(
         "fapolicyd",
         "rule=13 dec=deny_audit perm=execute auid=-1 pid=23510 exe=/usr/bin/bash : "
         "path=/var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/handle.sh "
