@@ -242,6 +242,11 @@ class SystemEmitter:
         else:  # the framing's own time facts (year_inferred, uptime) do not describe this time
             attrs.update((k, v) for k, v in rec.attrs.items() if k not in ("year_inferred", "uptime_s"))
         attrs["embedded"] = emb.kind
+        handler, handler_version = emb.handler, emb.handler_version
+        if emb.kind == "agent":  # as in waagent.log, "Event: name=X" names the extension
+            from parsers.waagent_log import named_handler
+
+            handler, handler_version = named_handler(kind, attrs, handler, handler_version)
         if rec.time_raw:
             attrs["syslog_time"] = rec.time_raw
         if rec.program:
@@ -255,8 +260,8 @@ class SystemEmitter:
             time_raw=time_raw,
             level=emb.level,
             component=emb.component,
-            handler=emb.handler,
-            handler_version=emb.handler_version,
+            handler=handler,
+            handler_version=handler_version,
             attrs=attrs,
         )
 

@@ -113,6 +113,18 @@ class FactRecorder:
                 self.fact("extension.version", version, ev, name=name)
 
 
+def named_handler(
+    kind: K, attrs: dict[str, Any], handler: str | None, version: str | None
+) -> tuple[str | None, str | None]:
+    """The extension an agent record is about: its [Name-Version] prefix, else the name its text
+    gives ("Event: name=…VMSnapshotLinux, op=Enable"); also for the record's copy in syslog."""
+    if handler is None and kind in _EXT_KINDS:
+        name = attrs.get("name")
+        if name and not str(name).startswith(_AGENT_NAMES):
+            return str(name), attrs.get("version") if "version" in attrs else version
+    return handler, version
+
+
 def record_event(rec: AgentRecord, ctx: ParseContext, handler_fallback: str | None = None) -> Event:
     """One Event from one agent record (shared with the CommandExecution.log parser)."""
     h = rec.header
@@ -127,11 +139,7 @@ def record_event(rec: AgentRecord, ctx: ParseContext, handler_fallback: str | No
     if result.pattern_id is None:
         ctx.unclassified += 1
     attrs = result.attrs
-    handler, hver = h.handler, h.handler_version
-    if handler is None and result.kind in _EXT_KINDS:
-        name = attrs.get("name")
-        if name and not str(name).startswith(_AGENT_NAMES):
-            handler, hver = name, attrs.get("version") if "version" in attrs else hver
+    handler, hver = named_handler(result.kind, attrs, h.handler, h.handler_version)
     if handler is None and handler_fallback is not None:
         handler = handler_fallback
     return Event(

@@ -255,3 +255,18 @@ def test_an_apparmor_denial_of_the_freeze_binary_is_recognised() -> None:
     (event,) = parse_text("syslog", line, path="var/log/kern.log", hints={"year": 2024})[0]
     assert event.attrs["event"] == "apparmor_denial" and event.attrs["operation"] == "exec"
     assert event.attrs["file"].endswith("/safefreeze") and event.attrs["pid"] == 4501
+
+
+def test_an_agent_record_copied_into_syslog_names_its_extension_as_in_waagent_log() -> None:
+    """'Event: name=…VMSnapshotLinux, op=Enable' has no [Name-Version] prefix: waagent.log's parser
+    takes the handler from the text, the syslog copy did not (review finding), so a bundle with
+    syslog but no waagent.log lost the backup extension's records."""
+    line = (
+        "Mar 10 01:05:05 vm1 python3[1234]: 2024-03-10T01:05:05.683027Z ERROR ExtHandler ExtHandler "
+        "Event: name=Microsoft.Azure.RecoveryServices.VMSnapshotLinux, op=Enable, message=[ExtensionOperationError] "
+        "Non-zero exit code: 1, /var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/"
+        "handle.sh enable, duration=1180\n"
+    )
+    (event,) = parse_text("syslog", line, path="var/log/syslog", hints={"year": 2024})[0]
+    assert event.handler == "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
+    assert event.attrs["embedded"] == "agent"
