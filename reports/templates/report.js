@@ -30,6 +30,11 @@
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   window.addEventListener("hashchange", reveal);
+  // following the same evidence link again changes no hash: reveal its row all the same
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[href^='#ev']") : null;
+    if (a) { setTimeout(reveal, 0); }
+  });
   apply();
   reveal();
 }());

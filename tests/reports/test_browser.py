@@ -107,6 +107,19 @@ def test_evidence_link_scrolls_to_its_row(page: Page) -> None:
     assert "hit" in (page.page.locator(target).get_attribute("class") or "")
 
 
+def test_the_same_evidence_link_followed_again_after_filtering_reveals_its_row(page: Page) -> None:
+    """The second click changes no URL hash, so the row stayed hidden behind the filter (review H3)."""
+    link = page.page.locator(".verdict-card a.ev-link").first
+    target = link.get_attribute("href")
+    assert target
+    link.click()
+    page.page.fill("#filters input[name=q]", "no such text anywhere")
+    assert page.visible_rows() == 0
+    link.click()
+    page.page.wait_for_function("id => { const r = document.getElementById(id); return r && !r.hidden; }",
+                                arg=target[1:])  # fmt: skip
+
+
 def test_swimlane_mark_links_to_a_row(page: Page) -> None:
     mark = page.page.locator("svg.swim a").first
     href = mark.get_attribute("href")
