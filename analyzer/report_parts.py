@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from analyzer.context import ContextReader
@@ -195,15 +196,31 @@ def render_evidence(
     return out
 
 
-def _step_text(step: RemedyStep, lang: str) -> str:
-    command = f"\n$ {step.command}" if step.command else ""
-    return step.text.get(lang) + command + (f"\n{step.link}" if step.link else "")
+_SINCE_LEAD = timedelta(minutes=30)
+
+
+def remedy_command(command: str | None, evidence: list[dict[str, Any]]) -> str | None:
+    """A remedy command with ``@since@`` (journalctl --since) filled in: from half an hour before the
+    finding's first evidence, so the engineer reads the logs of that moment, not 'the last 2 days'."""
+    if not command or "@since@" not in command:
+        return command
+    times = sorted(str(e["time"]) for e in evidence if e.get("time"))
+    if not times:
+        return command.replace("@since@", "2 days ago")
+    first = datetime.fromisoformat(times[0].rstrip("Z")) - _SINCE_LEAD
+    return command.replace("@since@", f"{first:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def _step_text(step: RemedyStep, lang: str, evidence: list[dict[str, Any]]) -> str:
+    command = remedy_command(step.command, evidence)
+    return step.text.get(lang) + (f"\n$ {command}" if command else "") + (f"\n{step.link}" if step.link else "")
 
 
 def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: ContextReader) -> dict[str, Any]:
     cause = f.cause
     summary = localize(f.judgement.summary, lang) or cause.summary.get(lang)
     steps = cause.remedy_for("linux", cloud)
+    evidence = [render_evidence(analysis, e, reader, lang) for e in f.judgement.support]
     return {
         "cause": cause.id,
         "family": cause.family,
@@ -213,8 +230,8 @@ def _finding(analysis: Analysis, f: Finding, lang: str, cloud: str, reader: Cont
         "summary": summary,
         "why_not_runner_up": localize(f.why_not_runner_up, lang) or None,
         # the link too: with the cloud unknown a step comes once per cloud, differing only in its link
-        "remedy": [_step_text(step, lang) for step in steps],
-        "evidence": [render_evidence(analysis, e, reader, lang) for e in f.judgement.support],
+        "remedy": [_step_text(step, lang, evidence) for step in steps],
+        "evidence": evidence,
         "counter_evidence": [render_evidence(analysis, e, reader, lang) for e in f.judgement.counter],
     }
 

@@ -15,6 +15,7 @@ from analyzer.knowledge import load_catalogue
 from analyzer.model import Event, EventKind
 from analyzer.pipeline import Analysis
 from analyzer.redact import Redactor
+from analyzer.report_parts import remedy_command
 from analyzer.runs import Run
 from analyzer.timeline import format_time
 from reports.i18n import strings
@@ -144,8 +145,9 @@ def _remedies(result: dict[str, Any], lang: str) -> dict[str, list[dict[str, Any
         grouped: list[dict[str, Any]] = []
         for step in catalogue.cause(f["cause"]).remedy_for("linux", cloud):
             text = step.text.get(lang)
-            if not grouped or grouped[-1]["text"] != text or grouped[-1]["command"] != step.command:
-                grouped.append({"text": text, "command": step.command, "links": []})
+            command = remedy_command(step.command, f.get("evidence", []))
+            if not grouped or grouped[-1]["text"] != text or grouped[-1]["command"] != command:
+                grouped.append({"text": text, "command": command, "links": []})
             if step.link:
                 grouped[-1]["links"].append({"cloud": step.cloud, "href": step.link})
         for g in grouped:

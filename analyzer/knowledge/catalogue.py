@@ -145,12 +145,17 @@ def _expand(text: str | None, cloud: Cloud, t: _Table, key: str) -> str | None:
         return None
 
     def sub(m: re.Match[str]) -> str:
-        return getattr(cloud, m.group(1))
+        # @since@ is the finding's own time, filled when the report is built (report_parts.remedy_command)
+        return m.group(0) if m.group(1) in _RENDER_TIME else getattr(cloud, m.group(1))
 
     for name in _PLACEHOLDER_RE.findall(text):
-        if name not in _CLOUD_FIELDS:
-            raise t.err(key, f"unknown placeholder @{name}@ (known: {', '.join(_CLOUD_FIELDS)})")
+        if name not in _CLOUD_FIELDS and name not in _RENDER_TIME:
+            known = ", ".join((*_CLOUD_FIELDS, *_RENDER_TIME))
+            raise t.err(key, f"unknown placeholder @{name}@ (known: {known})")
     return _PLACEHOLDER_RE.sub(sub, text)
+
+
+_RENDER_TIME = ("since",)
 
 
 def _parse_step(t: _Table, clouds: Mapping[str, Cloud]) -> list[RemedyStep]:

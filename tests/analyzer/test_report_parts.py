@@ -63,3 +63,16 @@ def test_remedy_steps_of_an_unknown_cloud_differ_by_their_links(tmp_path: Path) 
     assert any("https://learn.microsoft.com" in s for s in steps) and any("https://docs.azure.cn" in s for s in steps)
     for finding in result["findings"]:
         assert len(set(finding["remedy"])) == len(finding["remedy"]), finding["cause"]
+
+
+def test_journalctl_steps_start_half_an_hour_before_the_findings_first_evidence() -> None:
+    """'--since 2 days ago' sent the engineer through two days of journal; the report knows when
+    (review finding R1).  Without a time in the evidence, the old default stays."""
+    from analyzer.report_parts import remedy_command
+
+    command = "sudo journalctl -u waagent --since '@since@' --no-pager"
+    evidence = [{"time": None}, {"time": "2025-06-13T01:05:12.482113Z"}, {"time": "2025-06-13T01:05:13.000000Z"}]
+    filled = "sudo journalctl -u waagent --since '2025-06-13 00:35:12 UTC' --no-pager"
+    assert remedy_command(command, evidence) == filled
+    assert remedy_command(command, [{"time": None}]) == "sudo journalctl -u waagent --since '2 days ago' --no-pager"
+    assert remedy_command("waagent -version", evidence) == "waagent -version"
