@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -244,6 +245,11 @@ def test_sniffers():
     assert not syslog.sniff("just some text\nand more text\n")
 
 
+def _one_event(line: str, path: str) -> Any:
+    (event,) = parse_text("syslog", line, path=path, hints={"year": 2024})[0]
+    return event
+
+
 def test_an_apparmor_denial_of_the_freeze_binary_is_recognised() -> None:
     """security-software-blocking needs AppArmor (Ubuntu, SUSE) as it has SELinux and fapolicyd."""
     line = (
@@ -252,7 +258,7 @@ def test_an_apparmor_denial_of_the_freeze_binary_is_recognised() -> None:
         'VMSnapshotLinux-1.0.9225.0/main/safefreeze/bin/safefreeze" pid=4501 comm="python3" requested_mask="x" '
         'denied_mask="x" fsuid=0 ouid=0\n'
     )
-    (event,) = parse_text("syslog", line, path="var/log/kern.log", hints={"year": 2024})[0]
+    event = _one_event(line, "var/log/kern.log")
     assert event.attrs["event"] == "apparmor_denial" and event.attrs["operation"] == "exec"
     assert event.attrs["file"].endswith("/safefreeze") and event.attrs["pid"] == 4501
 
@@ -267,6 +273,6 @@ def test_an_agent_record_copied_into_syslog_names_its_extension_as_in_waagent_lo
         "Non-zero exit code: 1, /var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/main/"
         "handle.sh enable, duration=1180\n"
     )
-    (event,) = parse_text("syslog", line, path="var/log/syslog", hints={"year": 2024})[0]
+    event = _one_event(line, "var/log/syslog")
     assert event.handler == "Microsoft.Azure.RecoveryServices.VMSnapshotLinux"
     assert event.attrs["embedded"] == "agent"
