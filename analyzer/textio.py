@@ -20,7 +20,13 @@ _CHECKPOINT_EVERY = 4096
 
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]+-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]+-----")
-_PEM_BODY = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}\s*$")  # the base64 tail of a body line (a log header may precede it)
+# The base64 tail of a body line (a log header may precede it): long, or padded, or with a digit or
+# +/ — an ordinary word ("enabled") is not key material and ends the block (an END lost in a cut
+# line, or a record logged in between, must not hide the log text that follows)
+_PEM_BODY = re.compile(
+    r"(?<![A-Za-z0-9+/=])(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]{2,}={1,2}|"
+    r"(?=[A-Za-z0-9+/]*[0-9+/])[A-Za-z0-9+/]{4,})\s*$"
+)
 PEM_BODY_MASK = "<pem-body>"
 _PEM_MAX_LINES = 500  # a BEGIN without its END does not hide the rest of the file
 _PEM_TAIL = 1 << 12  # how much of a cut line's end is looked at for a key block's BEGIN / END
@@ -45,7 +51,7 @@ class PemBodyMask:
             if "-----BEGIN" in text and _PEM_BEGIN.search(text) and not _PEM_END.search(text):
                 self._open = lineno
             return text
-        if _PEM_END.search(text) or lineno - self._open > _PEM_MAX_LINES:
+        if _PEM_END.search(text) or lineno - self._open > _PEM_MAX_LINES or not _PEM_BODY.search(text):
             if lineno - 1 > self._open:
                 self.ranges.append((self._open + 1, lineno - 1))
             self._open = None

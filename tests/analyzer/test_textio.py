@@ -68,3 +68,19 @@ def test_a_key_block_opening_in_the_cut_part_of_a_long_line_still_masks_its_body
     lines = [t for _, t in reader.lines()]
     assert not any("secretbody" in t for t in lines)
     assert lines[-1] == "after"
+
+
+def test_a_begin_without_key_lines_after_it_hides_no_log_text() -> None:
+    """A BEGIN whose END was lost (or a record logged in between) masked the last word of the next
+    500 lines, log text included (final review): an ordinary line ends the block."""
+    text = (
+        b"cert: -----BEGIN CERTIFICATE-----\n"
+        b"MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n"
+        b"Target handler state: enabled\n"
+        b"failed with exit code 1234\n"
+    )
+    reader, _ = _reader(text)
+    lines = [t for _, t in reader.lines()]
+    assert lines[1] == "<pem-body>"
+    assert lines[2:] == ["Target handler state: enabled", "failed with exit code 1234"]
+    assert [t for _, t in reader.lines(3, 4)] == lines[2:]  # a re-read masks nothing more either
