@@ -94,6 +94,8 @@ def diagnose(
     catalogue = load_catalogue()
     weights = load_weights()
     codes = load_codes()
+    portal = codes.portal(job_error) if job_error else None
+    job_error = portal.code if portal is not None else job_error  # case and aliases as codes.toml has them
     versions = load_versions()
     phase = run_phase(run)
     diagnosis = Diagnosis(phase=phase, knowledge_version=catalogue.knowledge_version)

@@ -26,3 +26,16 @@ def test_a_402_nothing_separates_keeps_both_readings_possible_and_on_top(tmp_pat
     # legacy era: no 'ProcessExtensionsGoalState started' to time the request, no clock measurement
     findings = _findings(tmp_path, "vm-clock-skew", "legacy")
     assert {c for c, v in findings[:2] if v == "possible"} == {"vm-clock-skew", "extension-invoked-too-late"}
+
+
+def test_the_portal_prior_forgives_the_codes_case_wherever_the_code_comes_from() -> None:
+    """The CLI matched case and aliases but the engine compared exactly, so regress and batch (which
+    pass expected.json's value straight through) could lose the prior (final review)."""
+    bundle = Path(__file__).resolve().parents[1] / "fixtures" / "f3-extension-install-failed-waagent-only" / "vm"
+
+    def confidence(job_error: str | None) -> float:
+        with analyse([bundle], Limits(), job_error=job_error) as analysis:
+            return analysis.diagnosis.findings[0].confidence
+
+    assert confidence("guestagentsnapshottaskstatuserror") == confidence("GuestAgentSnapshotTaskStatusError")
+    assert confidence("GuestAgentSnapshotTaskStatusError") > confidence(None)
