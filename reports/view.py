@@ -8,7 +8,7 @@ four-family checklist, cloud links — every string already redacted.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analyzer.knowledge import load_catalogue
@@ -18,6 +18,7 @@ from analyzer.redact import Redactor
 from analyzer.report_parts import remedy_command
 from analyzer.runs import Run
 from analyzer.timeline import format_time
+from analyzer.timezone import format_offset
 from reports.i18n import strings
 
 #: Table caps: the window's events, then warnings/errors outside it (evidence rows are always kept).
@@ -494,8 +495,8 @@ def _time_zone_label(analysis: Analysis) -> str:
     text = tz.offset_text()
     if text[:1] in "+-":
         return f"UTC{text}"
-    when = analysis.window[1] if analysis.window is not None else datetime.now()
-    offset = tz.to_utc(when) - when  # how far UTC is ahead of the local wall time
-    minutes = -int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{text} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+    if tz.zone is None:
+        return text
+    when = analysis.window[1] if analysis.window is not None else datetime.now(UTC).replace(tzinfo=None)
+    offset = when.replace(tzinfo=UTC).astimezone(tz.zone).utcoffset()  # the window is UTC
+    return f"{text} (UTC{format_offset(offset or timedelta(0))})"

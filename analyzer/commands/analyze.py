@@ -35,7 +35,7 @@ def check_output(path: str | None, option: str) -> None:
     if path is None or path == "-":
         return
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = target.parent
     why = None
     if target.is_dir():
         why = "is a folder"
