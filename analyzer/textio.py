@@ -133,7 +133,7 @@ class StreamLineReader:
             self.bytes_read += len(raw)
             if len(raw) > cap and not raw.endswith(b"\n"):
                 skipped = 0
-                tail = raw[cap:]  # what is cut off is not kept, but a key block opening there must be seen
+                tail = raw[max(0, cap - 16) :]  # cut off, not kept; a key block opening there (or across) counts
                 while True:
                     rest = stream.readline(_CHUNK)
                     if not rest:
