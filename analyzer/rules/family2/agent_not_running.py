@@ -12,11 +12,10 @@ spent running an extension command (extension-queue-blocked), or an agent disabl
 (extensions-disabled) is not this cause.  From 2.2.47 the main loop writes a heartbeat every
 30 minutes, so there a silence of its records longer than 45 minutes counts.
 
-With no backup time given and the analysed run a success (or no run at all), the failure the ticket is about may
-have come after the logs' last run: a backup that finds no agent leaves no trace in the guest.
-So an agent service stopped after that run and never started again, while other logs show the VM
-up, is this cause too: possible at most (the run the report judges succeeded), with a
-pointer to --backup-time, which then judges the failed backup itself.
+With no run and no backup time (a whole bundle, or the stretch after a good last run that
+analyzer/after_run.py judges), a backup that finds no agent leaves no trace in the guest: an agent
+service stopped and never started again, while other logs show the VM up, is this cause too —
+possible at most, with a pointer to --backup-time, which then judges the failed backup itself.
 """
 
 from __future__ import annotations
@@ -64,7 +63,7 @@ def judge(ctx: RuleContext) -> Judgement:
         return j
     ran = [r for r in agent if is_vmsnapshot(r.event) and r.event.kind in _RAN and ctx.in_window(r.time)]
     in_time = [r for r in ran if r.time <= when + _AFTER]
-    stopped_later = _stopped_after_the_last_good_run(ctx, agent)
+    stopped_later = _stopped_without_a_run(ctx, agent)
     if stopped_later is not None:
         return stopped_later
     if in_time:
@@ -223,16 +222,13 @@ def _vm_up_until(ctx: RuleContext, agent: list[EventRef], after: datetime) -> tu
     return latest, (others[-1] if others else None)
 
 
-def _stopped_after_the_last_good_run(ctx: RuleContext, agent: list[EventRef]) -> Judgement | None:
-    if ctx.backup_time is not None or (ctx.run is not None and ctx.run.outcome != "succeeded"):
+def _stopped_without_a_run(ctx: RuleContext, agent: list[EventRef]) -> Judgement | None:
+    # Only without a run: after a good last run, analyzer/after_run.py judges the stretch after it
+    # with no run, which lands here too.
+    if ctx.backup_time is not None or ctx.run is not None:
         return None
-    good = ctx.run.end if ctx.run is not None else None  # no run at all: any stop the agent never came back from
     starts = timed(ctx.events(_STARTS))
-    stops = [
-        r
-        for r in timed(ctx.events(K.AGENT_STOP))
-        if (good is None or r.time > good) and not any(s.time > r.time for s in starts)
-    ]
+    stops = [r for r in timed(ctx.events(K.AGENT_STOP)) if not any(s.time > r.time for s in starts)]
     if not stops:
         return None
     stop = stops[0]
@@ -259,46 +255,27 @@ def _stopped_after_the_last_good_run(ctx: RuleContext, agent: list[EventRef]) ->
         j.support.append(ctx.line(ref, "the agent service was stopped and not started again", 0.7))
     if shown is not None:
         j.support.append(ctx.line(shown, "the VM was up: other logs go on while the agent is silent", 0.3))
-    # possible at most: the analysed run itself succeeded, and which backup failed is not known here
+    # possible at most: which backup failed is not known
     j.cap = "possible"
-    if up_until - stop.time < _NEXT_DAILY_BACKUP:
-        j.reason = say(
+    j.reason = (
+        say(
             en=f"the logs end {hours} h after the stop: a daily backup may not have come yet; "
             "give the failed backup's time with --backup-time",
             zh=f"日志在停止后 {hours} 小时即结束：每日备份可能尚未到来；请用 --backup-time 给出失败备份的时间",
         )
-    elif good is None:
-        j.reason = say(
-            en="no backup run in the logs and no --backup-time: give the failed backup's time to judge it",
-            zh="日志中没有备份运行，也没有给出 --backup-time：请给出失败备份的时间以作判断",
+        if up_until - stop.time < _NEXT_DAILY_BACKUP
+        else say(
+            en="which backup failed is not known: give its time with --backup-time to judge it",
+            zh="不知道是哪一次备份失败：请用 --backup-time 给出其时间以作判断",
         )
-    else:
-        j.reason = say(
-            en="the last run in the logs succeeded: this explains the backups after the stop, not that run; "
-            "give the failed backup's time with --backup-time to judge it",
-            zh="日志中最后一次运行是成功的：这解释的是停止之后的备份，而不是那次运行；"
-            "请用 --backup-time 给出失败备份的时间以作判断",
-        )
-    if good is None:
-        j.summary = say(
-            en=f"The guest agent's service was stopped at {_fmt(stop.time)} and never started again, while the VM "
-            f"kept running until at least {_fmt(up_until)}. Every backup after the stop found no agent to run the "
-            'snapshot extension and failed as "Could not communicate with the VM agent for snapshot status". '
-            "Restart the agent service and enable automatic restart.",
-            zh=f"来宾代理服务在 {_fmt(stop.time)} 被停止后再未启动，而 VM 至少一直运行到 {_fmt(up_until)}。"
-            "停止之后的每次备份都找不到来宾代理来运行快照扩展，因而失败并报告“无法与 VM 代理通信以获取快照状态”。"
-            "请重启来宾代理服务并启用自动重启。",
-        )
-        return j
+    )
     j.summary = say(
-        en=f"The last backup in these logs succeeded ({_fmt(good)}), but the guest agent's service was stopped at "
-        f"{_fmt(stop.time)} and never started again, while the VM kept running until at least {_fmt(up_until)}. "
-        'Every backup after the stop found no agent to run the snapshot extension and failed as "Could not '
-        'communicate with the VM agent for snapshot status". Restart the agent service and enable automatic '
-        "restart. If the failed backup you are looking at is older, give its time with --backup-time.",
-        zh=f"这些日志中最后一次备份是成功的（{_fmt(good)}），但来宾代理服务在 {_fmt(stop.time)} 被停止后再未启动，"
-        f"而 VM 至少一直运行到 {_fmt(up_until)}。停止之后的每次备份都找不到来宾代理来运行快照扩展，"
-        "因而失败并报告“无法与 VM 代理通信以获取快照状态”。请重启来宾代理服务并启用自动重启。"
-        "如果您要查的失败备份更早，请用 --backup-time 给出其时间。",
+        en=f"The guest agent's service was stopped at {_fmt(stop.time)} and never started again, while the VM "
+        f"kept running until at least {_fmt(up_until)}. Every backup after the stop found no agent to run the "
+        "snapshot extension and failed as \"Could not communicate with the VM agent for snapshot status\". "
+        "Restart the agent service and enable automatic restart.",
+        zh=f"来宾代理服务在 {_fmt(stop.time)} 被停止后再未启动，而 VM 至少一直运行到 {_fmt(up_until)}。"
+        "停止之后的每次备份都找不到来宾代理来运行快照扩展，因而失败并报告“无法与 VM 代理通信以获取快照状态”。"
+        "请重启来宾代理服务并启用自动重启。",
     )
     return j
