@@ -508,7 +508,7 @@ def open_bundle(inputs: Iterable[str | Path], limits: Limits | None = None) -> B
         vm_path = logical_path(f.root_prefix + name) if f.root_prefix else logical_path(name)
         rot = rotation_of(vm_path)
         head, unreadable = _head_text(f.file)
-        if unreadable and vm_path.endswith("etc/localtime") and head.startswith("TZif"):
+        if unreadable and is_localtime(vm_path) and head.startswith("TZif"):
             unreadable = None  # a binary zone file: its POSIX TZ footer is text the sos_date parser reads
         kind = "binary" if unreadable else registry.detect_kind(rot.group, head)
         if unreadable:

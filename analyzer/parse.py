@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from analyzer.archive import is_localtime
 from analyzer.bundle import Bundle, Source
 from analyzer.limits import Limits
 from analyzer.model import Event, Fact
@@ -148,7 +149,7 @@ def _source_events(
     limits: Limits,
     out: ParseOutput,
     ahead: Ahead | None,
-    hints_for: Callable[[int], dict[str, object]] | None = None,
+    hints_for: Callable[[int], dict[str, object]],
 ) -> Iterator[Event]:
     if source.kind == "binary" or source.bytes == 0:
         out.stats.append(SourceStats(source, parser="", index=index))
@@ -160,14 +161,11 @@ def _source_events(
         return
 
     def warn(message: str, line: int | None, _stats: SourceStats = stats, _src: Source = source) -> None:
-        if not _src.path.endswith("etc/localtime"):  # a binary zone file read for its text footer: expected bytes
+        if not is_localtime(_src.path):  # a binary zone file read for its text footer: expected bytes
             _stats.warnings.append(f"{_src.member}: {message}")
 
     reader = StreamLineReader(source.open, limits.max_record_bytes, warn)
-    if hints_for is not None:
-        hints = hints_for(index)
-    else:
-        hints = _hints(out)
+    hints = hints_for(index)
     stats.reader = reader
     stats.hints = hints
     ctx = ParseContext(path=source.path, member=source.member, kind=source.kind, hints=hints)

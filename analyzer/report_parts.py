@@ -61,25 +61,27 @@ def _highest_version(facts: list[Fact], key: str) -> str | None:
 _VERSION_KINDS = frozenset((EventKind.AGENT_VERSION, EventKind.AGENT_START, EventKind.HEARTBEAT))
 
 
-def _agent_in_charge(analysis: Analysis, role: str) -> str | None:
-    """The agent version (``daemon`` or ``goal_state``) named by the last version line at or before
-    the analysed window's end, as the rules judge it: not the highest ever seen, which after a
-    blacklisting or a downgrade is a version that no longer runs."""
+def _agents_in_charge(analysis: Analysis) -> dict[str, str]:
+    """Per role (``daemon``, ``goal_state``), the agent version named by the last version line at or
+    before the analysed window's end, as the rules judge it: not the highest ever seen, which after
+    a blacklisting or a downgrade is a version that no longer runs.  One pass over the timeline."""
     end = analysis.window[1] if analysis.window else None
-    found: str | None = None
+    found: dict[str, str] = {}
+    after: dict[str, str] = {}  # the first line past the window, for a role with none before it
     for event, when in zip(analysis.timeline.events, analysis.timeline.times, strict=True):
-        version = event.attrs.get("version")
+        version, role = event.attrs.get("version"), event.attrs.get("role")
         if (
             event.kind not in _VERSION_KINDS
-            or event.attrs.get("role") != role
+            or not isinstance(role, str)
             or not isinstance(version, str)
             or event.attrs.get("bundled_constant")
         ):
             continue
         if end is not None and when is not None and when > end:
-            return found or version
-        found = version
-    return found
+            after.setdefault(role, version)
+        elif role not in after:
+            found[role] = version
+    return {**after, **found}
 
 
 def _versions_from_events(analysis: Analysis, extensions: dict[str, dict[str, Any]]) -> None:
@@ -93,9 +95,10 @@ def _versions_from_events(analysis: Analysis, extensions: dict[str, dict[str, An
 
 def _agent_versions(analysis: Analysis) -> tuple[str | None, str | None]:
     facts = analysis.parsed.facts
+    in_charge = _agents_in_charge(analysis)
     return (
-        _agent_in_charge(analysis, "daemon") or _highest_version(facts, "agent.daemon_version"),
-        _agent_in_charge(analysis, "goal_state") or _highest_version(facts, "agent.goal_state_version"),
+        in_charge.get("daemon") or _highest_version(facts, "agent.daemon_version"),
+        in_charge.get("goal_state") or _highest_version(facts, "agent.goal_state_version"),
     )
 
 

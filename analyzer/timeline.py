@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -102,12 +102,17 @@ class Timeline:
         whose syslog goes on for hours of routine lines after the agent's last record ends there,
         not at that record."""
         last = self.last
-        hours = [h for _member, _kind, h in self.routine_counts if h]
-        if hours:
-            end = datetime.strptime(max(hours), "%Y-%m-%dT%H") + timedelta(minutes=59, seconds=59)
+        hour = self.last_routine_hour()
+        if hour is not None:
+            end = hour + timedelta(minutes=59, seconds=59)
             if last is None or end > last:
                 return end
         return last
+
+    def last_routine_hour(self, exclude: Collection[str] = ()) -> datetime | None:
+        """The start of the last UTC hour with counted routine lines, in members not in ``exclude``."""
+        hours = [h for member, _kind, h in self.routine_counts if h and member not in exclude]
+        return datetime.strptime(max(hours), "%Y-%m-%dT%H") if hours else None
 
     def line_ranges(self, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
         """Per member, the line range whose wall hours may fall inside [start, end] (UTC)."""

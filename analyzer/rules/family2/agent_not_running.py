@@ -213,10 +213,9 @@ def _vm_up_until(ctx: RuleContext, agent: list[EventRef], after: datetime) -> tu
     own = {r.event.member for r in agent if r.event.parser in AGENT_PARSERS}
     others = [o for o in timed(ctx.events(where=lambda ev: not is_agent_record(ev))) if o.time > after]
     latest = others[-1].time if others else None
-    for member, _kind, hour in ctx.timeline.routine_counts:
-        if member in own or not hour:
-            continue
-        end_of_hour = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=after.tzinfo) + timedelta(minutes=59)
+    hour = ctx.timeline.last_routine_hour(exclude=own)
+    if hour is not None:
+        end_of_hour = hour.replace(tzinfo=after.tzinfo) + timedelta(minutes=59)
         if end_of_hour > after and (latest is None or end_of_hour > latest):
             latest = end_of_hour
     return latest, (others[-1] if others else None)
