@@ -21,6 +21,7 @@ from analyzer.model import Clock, Event, EventKind
 from parsers import registry
 from parsers._state_common import guarded, name_of
 from parsers.base import LineReader, ParseContext, ParserSpec
+from parsers.clock_pair import offset_text, quarter_hour_offset
 from parsers.patterns import Sample
 
 KIND = "sos_date"
@@ -49,11 +50,6 @@ _TZ_LINE = re.compile(r"^\s*Time zone:\s+(?P<name>\S+)\s+\((?P<abbr>[^,)]+),\s*(
 _ZONE_NAME = re.compile(r"^[A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2}$")
 _LINK = re.compile(r"localtime\s+->\s+\S*zoneinfo/(?P<name>[A-Za-z_]+(?:/[A-Za-z0-9_+-]+){0,2})")
 _POSIX_TZ = re.compile(r"^<?[A-Za-z+\-0-9]{3,}>?[+-]?\d{1,2}(?::\d\d)?(?:<?[A-Za-z+\-0-9]{3,}>?.*)?$")
-
-
-def _offset_text(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _offset_minutes(raw: str | None) -> int | None:
@@ -104,7 +100,7 @@ def _reading(
     if tz:
         attrs["tz"] = tz
     if offset is not None:
-        attrs["offset"] = _offset_text(offset)
+        attrs["offset"] = offset_text(offset)
     ctx.fact(
         "clock.utc" if is_utc else "clock.local",
         wall.isoformat(),
@@ -160,13 +156,13 @@ def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
             ctx.fact("time_zone.abbrev", tzl.group("abbr").strip(), line=lineno)
             offset = _offset_minutes(tzl.group("off"))
             if offset is not None:
-                ctx.fact("time_zone.offset", _offset_text(offset), line=lineno, source="timedatectl")
+                ctx.fact("time_zone.offset", offset_text(offset), line=lineno, source="timedatectl")
             yield Event(
                 line=lineno,
                 kind=EventKind.CONFIG,
                 message=stripped,
                 component="timedatectl",
-                attrs={"tz_name": tzl.group("name"), "offset": _offset_text(offset or 0)},
+                attrs={"tz_name": tzl.group("name"), "offset": offset_text(offset or 0)},
             )
             continue
         link = _LINK.search(stripped)
@@ -215,16 +211,16 @@ def _parse(reader: LineReader, ctx: ParseContext) -> Iterator[Event]:
             if tz:
                 ctx.fact("time_zone.abbrev", tz, line=lineno)
             if offset is not None:
-                ctx.fact("time_zone.offset", _offset_text(offset), line=lineno, source=label or "date")
+                ctx.fact("time_zone.offset", offset_text(offset), line=lineno, source=label or "date")
         yield event
     if posix:
         ctx.fact("time_zone.posix", posix[1], line=posix[0], source="etc/localtime")
     if local and utc:
-        diff = round((local[1] - utc[1]).total_seconds() / 900) * 15  # minutes, to the quarter hour
-        if abs(diff) <= 14 * 60:
+        diff = quarter_hour_offset(local[1], utc[1])
+        if diff is not None:
             ctx.fact(
                 "clock.pair",
-                _offset_text(diff),
+                offset_text(diff),
                 line=min(local[0], utc[0]),
                 utc=utc[1].isoformat(),
                 local=local[1].isoformat(),

@@ -16,6 +16,7 @@ import regex
 
 from analyzer.model import Clock, Event, EventKind
 from parsers.base import ParseContext
+from parsers.clock_pair import offset_text, quarter_hour_offset
 from parsers.system_classify import classify_message
 from parsers.system_units import VMSNAPSHOT_HANDLER, unit_role
 
@@ -169,11 +170,10 @@ class SystemEmitter:
             local, utc = emb.wall, rec.wall
         else:
             return
-        minutes = round((local - utc).total_seconds() / 900) * 15
-        if abs(minutes) > 14 * 60:
+        minutes = quarter_hour_offset(local, utc)
+        if minutes is None:
             return
-        sign = "-" if minutes < 0 else "+"
-        offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        offset = offset_text(minutes)
         if offset == self._last_pair or self._pairs >= _MAX_PAIRS:
             return
         self._last_pair = offset

@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from parsers.base import ParseContext
+from parsers.clock_pair import quarter_hour_offset
 from parsers.vmsnapshot_codes import parse_wall
 
 _STATUS_UTC = re.compile(r'"timestampUTC": ?"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z"')
 # A stamp and a UTC value taken at the same moment differ from a whole quarter hour by seconds; a quoted
 # older document (a status file read back) almost never lands that close.
 _SLACK_S = 90
-_MAX_MINUTES = 14 * 60
 # A years-long log repeats the same pair every run: a few facts per offset are evidence enough.
 _PER_OFFSET = 3
 
@@ -49,9 +49,8 @@ class RecordPairs:
         utc = parse_wall(found[0].replace("T", " ")) if found else None
         if found is None or utc is None:
             return
-        seconds = (local - utc).total_seconds()
-        minutes = round(seconds / 900) * 15
-        if abs(seconds - minutes * 60) > _SLACK_S or abs(minutes) > _MAX_MINUTES:
+        minutes = quarter_hour_offset(local, utc)
+        if minutes is None or abs((local - utc).total_seconds() - minutes * 60) > _SLACK_S:
             return
         count = self.seen.get(minutes, 0)
         if count >= _PER_OFFSET:
